@@ -1,7 +1,26 @@
 //! eddy-runtime: tasks, the schedulers, the blocking pool, cooperative budgeting and the macros.
 //!
-//! (Crate docs are filled in as the pieces land.)
+//! Everything here is re-exported by the `eddy` facade under Tokio's paths: `eddy::spawn`,
+//! `eddy::task`, `eddy::runtime`, and so on. Start with [`runtime::Runtime`] or `#[eddy::main]`.
+//!
+//! Map of the crate:
+//! - `task/`: the task allocation, its state word, `JoinHandle`, `AbortHandle`, `JoinSet`, `LocalSet`;
+//! - `scheduler/`: the current-thread and multi-thread schedulers and their queues;
+//! - `blocking/`: the blocking pool (`spawn_blocking`, and the multi-thread workers' threads);
+//! - `runtime/`: `Runtime`, `Builder`, `Handle`, the thread-local context, thread parking;
+//! - `coop.rs`: the per-poll budget;
+//! - `loom.rs`: the switch between std and loom primitives for model checking.
 #![deny(missing_docs)]
 
+mod blocking;
 mod coop;
 mod loom;
+#[doc(hidden)]
+pub mod macros;
+pub mod runtime;
+mod scheduler;
+pub mod task;
+mod util;
+
+pub use eddy_macros::{main, test};
+pub use task::spawn;

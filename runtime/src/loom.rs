@@ -14,6 +14,7 @@ mod std_impl {
     pub(crate) mod sync {
         pub(crate) use std::sync::Arc;
 
+        #[allow(unused_imports)]
         pub(crate) mod atomic {
             pub(crate) use std::sync::atomic::{
                 fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
@@ -100,6 +101,7 @@ mod std_impl {
         }
     }
 
+    #[allow(unused_imports)]
     pub(crate) mod thread {
         pub(crate) use std::thread::{current, yield_now};
     }

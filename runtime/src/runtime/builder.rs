@@ -1,0 +1,234 @@
+//! `Builder`: every knob of a runtime, with Tokio's names and defaults.
+
+use super::{Handle, Runtime, Scheduler};
+use crate::blocking::{BlockingPool, PoolConfig};
+use crate::scheduler::{self, current_thread::CurrentThread, multi_thread::MultiThread};
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub(crate) type Callback = Arc<dyn Fn() + Send + Sync>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    CurrentThread,
+    MultiThread,
+}
+
+/// Builds a [`Runtime`] with custom settings. Mirrors `tokio::runtime::Builder`.
+///
+/// ```
+/// use eddy::runtime::Builder;
+///
+/// let rt = Builder::new_multi_thread()
+///     .worker_threads(2)
+///     .thread_name("my-worker")
+///     .enable_all()
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.block_on(async { eddy::spawn(async { 7 }).await.unwrap() }), 7);
+/// ```
+pub struct Builder {
+    kind: Kind,
+    worker_threads: Option<usize>,
+    max_blocking_threads: usize,
+    thread_name: Arc<dyn Fn() -> String + Send + Sync>,
+    thread_stack_size: Option<usize>,
+    after_start: Option<Callback>,
+    before_stop: Option<Callback>,
+    keep_alive: Option<Duration>,
+    enable_io: bool,
+    enable_time: bool,
+    start_paused: bool,
+}
+
+impl Builder {
+    /// A builder for the current-thread runtime: every task runs on the thread calling `block_on`.
+    pub fn new_current_thread() -> Builder {
+        Builder::new(Kind::CurrentThread)
+    }
+
+    /// A builder for the multi-thread, work-stealing runtime.
+    pub fn new_multi_thread() -> Builder {
+        Builder::new(Kind::MultiThread)
+    }
+
+    fn new(kind: Kind) -> Builder {
+        Builder {
+            kind,
+            worker_threads: None,
+            max_blocking_threads: 512,
+            thread_name: Arc::new(|| "eddy-runtime-worker".to_string()),
+            thread_stack_size: None,
+            after_start: None,
+            before_stop: None,
+            keep_alive: None,
+            enable_io: false,
+            enable_time: false,
+            start_paused: false,
+        }
+    }
+
+    /// Enables the I/O and time drivers.
+    pub fn enable_all(&mut self) -> &mut Self {
+        self.enable_io = true;
+        self.enable_time = true;
+        self
+    }
+
+    /// Enables the I/O driver (sockets).
+    pub fn enable_io(&mut self) -> &mut Self {
+        self.enable_io = true;
+        self
+    }
+
+    /// Enables the time driver (timers).
+    pub fn enable_time(&mut self) -> &mut Self {
+        self.enable_time = true;
+        self
+    }
+
+    /// Starts the clock paused (for tests; honoured once timers land, accepted now).
+    pub fn start_paused(&mut self, start_paused: bool) -> &mut Self {
+        self.start_paused = start_paused;
+        self
+    }
+
+    /// Number of worker threads of the multi-thread runtime. Default: the `EDDY_WORKER_THREADS`
+    /// environment variable if set, else the number of CPUs. Ignored by the current-thread runtime.
+    ///
+    /// # Panics
+    /// If `val` is 0.
+    #[track_caller]
+    pub fn worker_threads(&mut self, val: usize) -> &mut Self {
+        assert!(val > 0, "Worker threads cannot be set to 0");
+        self.worker_threads = Some(val);
+        self
+    }
+
+    /// Cap on threads of the blocking pool (default 512).
+    ///
+    /// # Panics
+    /// If `val` is 0.
+    #[track_caller]
+    pub fn max_blocking_threads(&mut self, val: usize) -> &mut Self {
+        assert!(val > 0, "Max blocking threads cannot be set to 0");
+        self.max_blocking_threads = val;
+        self
+    }
+
+    /// Name of the runtime's threads (default `eddy-runtime-worker`).
+    pub fn thread_name(&mut self, val: impl Into<String>) -> &mut Self {
+        let val = val.into();
+        self.thread_name = Arc::new(move || val.clone());
+        self
+    }
+
+    /// A function that names each new thread.
+    pub fn thread_name_fn<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() -> String + Send + Sync + 'static,
+    {
+        self.thread_name = Arc::new(f);
+        self
+    }
+
+    /// Stack size of the runtime's threads (default: the standard library's).
+    pub fn thread_stack_size(&mut self, val: usize) -> &mut Self {
+        self.thread_stack_size = Some(val);
+        self
+    }
+
+    /// Runs `f` on each new runtime thread, before it does anything else.
+    pub fn on_thread_start<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.after_start = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on each runtime thread just before it exits.
+    pub fn on_thread_stop<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.before_stop = Some(Arc::new(f));
+        self
+    }
+
+    /// How long an idle blocking-pool thread waits for work before it exits (default 10 s).
+    pub fn thread_keep_alive(&mut self, duration: Duration) -> &mut Self {
+        self.keep_alive = Some(duration);
+        self
+    }
+
+    /// Creates the runtime.
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let pool = BlockingPool::new(PoolConfig {
+            thread_name: self.thread_name.clone(),
+            stack_size: self.thread_stack_size,
+            after_start: self.after_start.clone(),
+            before_stop: self.before_stop.clone(),
+            thread_cap: self.max_blocking_threads,
+            keep_alive: self.keep_alive.unwrap_or(Duration::from_secs(10)),
+        });
+        let spawner = pool.spawner().clone();
+        match self.kind {
+            Kind::CurrentThread => {
+                let (ct, handle) = CurrentThread::new(spawner);
+                Ok(Runtime {
+                    scheduler: Scheduler::CurrentThread(ct),
+                    handle: Handle {
+                        inner: scheduler::Handle::CurrentThread(handle),
+                    },
+                    blocking_pool: pool,
+                    shut_down: false,
+                })
+            }
+            Kind::MultiThread => {
+                let workers = self.worker_threads.unwrap_or_else(default_worker_threads);
+                let (mut mt, handle) = MultiThread::new(workers, spawner);
+                let handle = Handle {
+                    inner: scheduler::Handle::MultiThread(handle),
+                };
+                let launched = mt.launch(&handle.inner);
+                let rt = Runtime {
+                    scheduler: Scheduler::MultiThread(mt),
+                    handle,
+                    blocking_pool: pool,
+                    shut_down: false,
+                };
+                launched?;
+                Ok(rt)
+            }
+        }
+    }
+}
+
+/// `EDDY_WORKER_THREADS` if set to a positive number, else the available parallelism.
+fn default_worker_threads() -> usize {
+    if let Ok(s) = std::env::var("EDDY_WORKER_THREADS") {
+        match s.trim().parse::<usize>() {
+            Ok(n) if n > 0 => return n,
+            _ => panic!("\"EDDY_WORKER_THREADS\" must be a positive integer, got {s:?}"),
+        }
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("kind", &self.kind)
+            .field("worker_threads", &self.worker_threads)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("thread_stack_size", &self.thread_stack_size)
+            .field("keep_alive", &self.keep_alive)
+            .field("enable_io", &self.enable_io)
+            .field("enable_time", &self.enable_time)
+            .field("start_paused", &self.start_paused)
+            .finish()
+    }
+}

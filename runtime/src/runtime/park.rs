@@ -1,0 +1,190 @@
+//! Parking a thread until it is woken: the primitive under `block_on` and under idle workers.
+//!
+//! A parker is a three-state word (`EMPTY`, `PARKED`, `NOTIFIED`) plus a mutex and a condition variable.
+//! `unpark` sets `NOTIFIED` and, only if the owner is actually asleep (`PARKED`), takes the mutex and
+//! signals the condvar; so a wake that races ahead of `park` is remembered as a token and the next
+//! `park` returns at once. The owner consumes the token on wake-up. Spurious condvar wake-ups are
+//! absorbed by the loop.
+//!
+//! Each thread has one lazily made parker ([`current_unparker`]); `block_on` builds its waker from it, so
+//! waking a `block_on` future costs an atomic swap when the thread is running and a condvar signal only
+//! when it sleeps.
+
+use crate::coop;
+use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
+use crate::loom::sync::{Arc, Condvar, Mutex};
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+const EMPTY: usize = 0;
+const PARKED: usize = 1;
+const NOTIFIED: usize = 2;
+
+#[derive(Debug)]
+struct Inner {
+    state: AtomicUsize,
+    mutex: Mutex<()>,
+    condvar: Condvar,
+}
+
+/// The owner's end: only one thread parks on it at a time.
+#[derive(Debug)]
+pub(crate) struct Parker {
+    inner: Arc<Inner>,
+}
+
+/// The waking end: cloneable, usable from any thread.
+#[derive(Clone, Debug)]
+pub(crate) struct Unparker {
+    inner: Arc<Inner>,
+}
+
+impl Parker {
+    pub(crate) fn new() -> Parker {
+        Parker {
+            inner: Arc::new(Inner {
+                state: AtomicUsize::new(EMPTY),
+                mutex: Mutex::new(()),
+                condvar: Condvar::new(),
+            }),
+        }
+    }
+
+    pub(crate) fn unparker(&self) -> Unparker {
+        Unparker {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// Blocks until unparked (returns at once if a token is waiting).
+    pub(crate) fn park(&self) {
+        self.inner.park(None);
+    }
+
+    /// Blocks until unparked or `timeout` passed.
+    pub(crate) fn park_timeout(&self, timeout: Duration) {
+        self.inner.park(Some(timeout));
+    }
+}
+
+impl Inner {
+    fn park(&self, timeout: Option<Duration>) {
+        // Fast path: consume a waiting token.
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, Acquire, Acquire)
+            .is_ok()
+        {
+            return;
+        }
+        if timeout == Some(Duration::ZERO) {
+            return;
+        }
+        let mut guard = self.mutex.lock();
+        match self.state.compare_exchange(EMPTY, PARKED, Acquire, Acquire) {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                // Woken between the fast path and the lock: consume and go.
+                self.state.swap(EMPTY, Acquire);
+                return;
+            }
+            Err(s) => panic!("inconsistent park state: {s}"),
+        }
+        loop {
+            let timed_out = match timeout {
+                None => {
+                    self.condvar.wait(&mut guard);
+                    false
+                }
+                Some(t) => self.condvar.wait_timeout(&mut guard, t),
+            };
+            if self
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, Acquire, Acquire)
+                .is_ok()
+            {
+                return;
+            }
+            if timed_out {
+                // Leave PARKED for EMPTY unless a wake slipped in right now (then consume it).
+                self.state.swap(EMPTY, Acquire);
+                return;
+            }
+            // Spurious wake-up: sleep again.
+        }
+    }
+
+    fn unpark(&self) {
+        match self.state.swap(NOTIFIED, Release) {
+            EMPTY | NOTIFIED => {}
+            PARKED => {
+                // Take the lock so the signal cannot fall between the sleeper's check and its wait.
+                drop(self.mutex.lock());
+                self.condvar.notify_one();
+            }
+            s => panic!("inconsistent park state: {s}"),
+        }
+    }
+}
+
+impl Unparker {
+    pub(crate) fn unpark(&self) {
+        self.inner.unpark();
+    }
+
+    /// A waker that unparks this parker.
+    pub(crate) fn into_waker(self) -> Waker {
+        Waker::from(std::sync::Arc::new(WakeUnpark(self)))
+    }
+}
+
+struct WakeUnpark(Unparker);
+
+impl Wake for WakeUnpark {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+thread_local! {
+    static CURRENT_PARKER: Parker = Parker::new();
+    static CURRENT_WAKER: Waker = CURRENT_PARKER.with(|p| p.unparker().into_waker());
+}
+
+/// Runs `f` to completion on this thread, parking between polls. Each poll gets a task budget.
+///
+/// The caller is responsible for the runtime-context checks (no nested runtimes).
+pub(crate) fn block_on<F: Future>(f: F) -> F::Output {
+    let waker = CURRENT_WAKER.with(Waker::clone);
+    let mut cx = Context::from_waker(&waker);
+    let mut f = pin!(f);
+    loop {
+        if let Poll::Ready(v) = coop::budget(|| f.as_mut().poll(&mut cx)) {
+            return v;
+        }
+        CURRENT_PARKER.with(Parker::park);
+    }
+}
+
+/// This thread's parker, for code that parks it by other means (see `block_on`).
+pub(crate) fn current_unparker() -> Unparker {
+    CURRENT_PARKER.with(Parker::unparker)
+}
+
+/// Parks this thread on its own parker.
+pub(crate) fn park_current() {
+    CURRENT_PARKER.with(Parker::park);
+}
+
+impl Unparker {
+    /// True if both unpark the same parker.
+    pub(crate) fn same_as(&self, other: &Unparker) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}

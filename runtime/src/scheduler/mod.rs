@@ -1,0 +1,69 @@
+//! The two schedulers and what they have in common.
+//!
+//! [`Handle`] is the runtime handle's view of "a scheduler": spawn onto it, reach its blocking pool, shut
+//! it down. [`Context`] is the per-thread state of the scheduler a thread is driving, installed through
+//! `runtime::context::set_scheduler` so that a wake on that thread can use its local queue.
+
+pub(crate) mod current_thread;
+pub(crate) mod inject;
+pub(crate) mod multi_thread;
+
+use crate::blocking::Spawner;
+use crate::task::{Id, JoinHandle};
+use std::future::Future;
+use std::sync::Arc;
+
+/// A handle to one of the schedulers.
+#[derive(Clone)]
+pub(crate) enum Handle {
+    CurrentThread(Arc<current_thread::Handle>),
+    MultiThread(Arc<multi_thread::Handle>),
+}
+
+/// The scheduler state of the thread driving it.
+pub(crate) enum Context {
+    CurrentThread(current_thread::Context),
+    MultiThread(multi_thread::Context),
+}
+
+impl Handle {
+    pub(crate) fn spawn<F>(&self, future: F, id: Id) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self {
+            Handle::CurrentThread(h) => h.spawn(future, id),
+            Handle::MultiThread(h) => h.spawn(future, id),
+        }
+    }
+
+    pub(crate) fn blocking_spawner(&self) -> &Spawner {
+        match self {
+            Handle::CurrentThread(h) => &h.blocking,
+            Handle::MultiThread(h) => &h.blocking,
+        }
+    }
+
+    pub(crate) fn ptr_eq(&self, other: &Handle) -> bool {
+        match (self, other) {
+            (Handle::CurrentThread(a), Handle::CurrentThread(b)) => Arc::ptr_eq(a, b),
+            (Handle::MultiThread(a), Handle::MultiThread(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn num_workers(&self) -> usize {
+        match self {
+            Handle::CurrentThread(_) => 1,
+            Handle::MultiThread(h) => h.num_workers(),
+        }
+    }
+
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        match self {
+            Handle::CurrentThread(h) => h.num_alive_tasks(),
+            Handle::MultiThread(h) => h.num_alive_tasks(),
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! `yield_now`: give the worker to other tasks once.
+
+use std::future::poll_fn;
+use std::task::Poll;
+
+/// Yields execution back to the scheduler once: the task is queued behind the other ready tasks and
+/// resumes when its turn comes. Mirrors `tokio::task::yield_now`.
+///
+/// ```
+/// # eddy::runtime::Runtime::new().unwrap().block_on(async {
+/// eddy::task::yield_now().await;
+/// # });
+/// ```
+pub async fn yield_now() {
+    let mut yielded = false;
+    poll_fn(|cx| {
+        if yielded {
+            return Poll::Ready(());
+        }
+        yielded = true;
+        // Waking ourselves while running makes the scheduler requeue us at the back (see `state.rs`:
+        // a wake during the poll leaves NOTIFIED set for `transition_to_idle`).
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await
+}

@@ -1,0 +1,4 @@
+//! Small building blocks shared by the runtime's parts.
+
+pub(crate) mod atomic_waker;
+pub(crate) mod rand;
