@@ -146,3 +146,47 @@ fn block_in_place_keeps_others_running() {
         assert_eq!(h.await.unwrap(), 3);
     });
 }
+
+#[test]
+fn local_set_runs_non_send_futures() {
+    use std::rc::Rc;
+    for rt in rts() {
+        let local = eddy_runtime::task::LocalSet::new();
+        let rc = Rc::new(std::cell::Cell::new(0));
+        let rc2 = rc.clone();
+        local.block_on(&rt, async move {
+            let mut hs = Vec::new();
+            for _ in 0..100 {
+                let rc = rc2.clone();
+                hs.push(eddy_runtime::task::spawn_local(async move {
+                    eddy_runtime::task::yield_now().await;
+                    rc.set(rc.get() + 1);
+                }));
+            }
+            // A wake from another thread reaches a local task.
+            let (tx, rx) = futures::channel::oneshot::channel::<u32>();
+            let h = eddy_runtime::task::spawn_local(async move { rx.await.unwrap() });
+            std::thread::spawn(move || tx.send(5).unwrap());
+            assert_eq!(h.await.unwrap(), 5);
+            for h in hs {
+                h.await.unwrap();
+            }
+        });
+        assert_eq!(rc.get(), 100);
+        // Awaiting the set runs its tasks to completion.
+        let rc3 = rc.clone();
+        local.spawn_local(async move { rc3.set(0) });
+        rt.block_on(local);
+        assert_eq!(rc.get(), 0);
+    }
+}
+
+#[test]
+fn local_set_drop_cancels_tasks() {
+    let rt = Builder::new_current_thread().build().unwrap();
+    let local = eddy_runtime::task::LocalSet::new();
+    let h = local.spawn_local(std::future::pending::<()>());
+    local.block_on(&rt, eddy_runtime::task::yield_now());
+    drop(local);
+    assert!(rt.block_on(h).unwrap_err().is_cancelled());
+}

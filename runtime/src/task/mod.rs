@@ -24,6 +24,7 @@ mod error;
 mod id;
 mod join;
 pub(crate) mod list;
+mod local_set;
 pub(crate) mod raw;
 mod state;
 mod task_local;
@@ -34,6 +35,7 @@ pub use abort::AbortHandle;
 pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join::JoinHandle;
+pub use local_set::{spawn_local, LocalEnterGuard, LocalSet, RunUntil};
 pub use task_local::{AccessError, LocalKey};
 pub use yield_now::yield_now;
 
