@@ -14,6 +14,7 @@
 
 mod blocking;
 mod coop;
+mod driver;
 mod loom;
 #[doc(hidden)]
 pub mod macros;
@@ -23,4 +24,11 @@ pub mod task;
 mod util;
 
 pub use eddy_macros::{main, test};
+
+/// Internals that the workspace's other crates build on (`eddy-net`'s sockets). Not a public API: it may
+/// change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::driver::io::{Interest, Readiness, Ready, ReadyEvent, Registration};
+}
 pub use task::spawn;

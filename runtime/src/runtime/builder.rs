@@ -175,9 +175,13 @@ impl Builder {
             keep_alive: self.keep_alive.unwrap_or(Duration::from_secs(10)),
         });
         let spawner = pool.spawner().clone();
+        let driver = crate::driver::Driver::new(crate::driver::Config {
+            enable_io: self.enable_io,
+            enable_time: self.enable_time,
+        })?;
         match self.kind {
             Kind::CurrentThread => {
-                let (ct, handle) = CurrentThread::new(spawner);
+                let (ct, handle) = CurrentThread::new(spawner, driver);
                 Ok(Runtime {
                     scheduler: Scheduler::CurrentThread(ct),
                     handle: Handle {
@@ -189,7 +193,7 @@ impl Builder {
             }
             Kind::MultiThread => {
                 let workers = self.worker_threads.unwrap_or_else(default_worker_threads);
-                let (mut mt, handle) = MultiThread::new(workers, spawner);
+                let (mut mt, handle) = MultiThread::new(workers, spawner, driver);
                 let handle = Handle {
                     inner: scheduler::Handle::MultiThread(handle),
                 };

@@ -122,6 +122,8 @@ impl Runtime {
             _ => unreachable!("scheduler and handle kinds differ"),
         }
         self.blocking_pool.shutdown(timeout);
+        // Sockets still alive (held outside the runtime) report errors from now on.
+        self.handle.inner.driver().shutdown();
         if let scheduler::Handle::MultiThread(h) = &self.handle.inner {
             // Workers are done (or, after a timeout, finishing): cancel anything still alive.
             h.finish_shutdown();

@@ -6,11 +6,15 @@
 //! `park` returns at once. The owner consumes the token on wake-up. Spurious condvar wake-ups are
 //! absorbed by the loop.
 //!
+//! A worker's parker may also wait in the runtime's driver (`epoll_wait`) instead of the condvar, if no
+//! other thread is in it: state `PARKED_DRIVER`, woken through the driver's eventfd.
+//!
 //! Each thread has one lazily made parker ([`current_unparker`]); `block_on` builds its waker from it, so
 //! waking a `block_on` future costs an atomic swap when the thread is running and a condvar signal only
 //! when it sleeps.
 
 use crate::coop;
+use crate::driver;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use crate::loom::sync::{Arc, Condvar, Mutex};
 use std::future::Future;
@@ -21,12 +25,21 @@ use std::time::Duration;
 const EMPTY: usize = 0;
 const PARKED: usize = 1;
 const NOTIFIED: usize = 2;
+/// Asleep inside the driver (`epoll_wait`): woken through the driver's eventfd.
+const PARKED_DRIVER: usize = 3;
 
-#[derive(Debug)]
 struct Inner {
     state: AtomicUsize,
     mutex: Mutex<()>,
     condvar: Condvar,
+    /// The runtime's driver, which this parker may wait in if no other thread does.
+    driver: Option<std::sync::Arc<driver::Shared>>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner").field("state", &self.state).finish()
+    }
 }
 
 /// The owner's end: only one thread parks on it at a time.
@@ -43,11 +56,17 @@ pub(crate) struct Unparker {
 
 impl Parker {
     pub(crate) fn new() -> Parker {
+        Parker::with_driver(None)
+    }
+
+    /// A parker that waits in `driver` when it is free (a worker's or a current-thread core's).
+    pub(crate) fn with_driver(driver: Option<std::sync::Arc<driver::Shared>>) -> Parker {
         Parker {
             inner: Arc::new(Inner {
                 state: AtomicUsize::new(EMPTY),
                 mutex: Mutex::new(()),
                 condvar: Condvar::new(),
+                driver,
             }),
         }
     }
@@ -78,6 +97,30 @@ impl Inner {
             .is_ok()
         {
             return;
+        }
+        if let Some(shared) = &self.driver {
+            if let Some(mut driver) = shared.driver.try_lock() {
+                if timeout == Some(Duration::ZERO) {
+                    // A maintenance turn: poll for events without sleeping.
+                    driver.park(Some(Duration::ZERO));
+                    return;
+                }
+                match self
+                    .state
+                    .compare_exchange(EMPTY, PARKED_DRIVER, Acquire, Acquire)
+                {
+                    Ok(_) => {}
+                    Err(NOTIFIED) => {
+                        self.state.swap(EMPTY, Acquire);
+                        return;
+                    }
+                    Err(s) => panic!("inconsistent park state: {s}"),
+                }
+                driver.park(timeout);
+                // Consumes a NOTIFIED that arrived while we waited (its eventfd write woke us).
+                self.state.swap(EMPTY, Acquire);
+                return;
+            }
         }
         if timeout == Some(Duration::ZERO) {
             return;
@@ -123,6 +166,11 @@ impl Inner {
                 // Take the lock so the signal cannot fall between the sleeper's check and its wait.
                 drop(self.mutex.lock());
                 self.condvar.notify_one();
+            }
+            PARKED_DRIVER => {
+                if let Some(shared) = &self.driver {
+                    shared.handle.unpark();
+                }
             }
             s => panic!("inconsistent park state: {s}"),
         }

@@ -47,6 +47,7 @@ pub(crate) struct Handle {
     /// Unparks the core's parker, wherever it is.
     unpark: Unparker,
     pub(crate) blocking: Spawner,
+    pub(crate) driver: crate::driver::Handle,
 }
 
 /// The scheduler as the `Runtime` holds it.
@@ -63,14 +64,18 @@ pub(crate) struct Context {
 }
 
 impl CurrentThread {
-    pub(crate) fn new(blocking: Spawner) -> (CurrentThread, Arc<Handle>) {
-        let park = Parker::new();
+    pub(crate) fn new(
+        blocking: Spawner,
+        driver: Option<Arc<crate::driver::Shared>>,
+    ) -> (CurrentThread, Arc<Handle>) {
+        let park = Parker::with_driver(driver.clone());
         let handle = Arc::new(Handle {
             inject: Inject::new(),
             owned: OwnedTasks::new(1),
             woken: AtomicBool::new(false),
             unpark: park.unparker(),
             blocking,
+            driver: driver.map(|d| d.handle.clone()).unwrap_or_default(),
         });
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(64),

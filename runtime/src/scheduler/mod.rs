@@ -45,6 +45,17 @@ impl Handle {
         }
     }
 
+    pub(crate) fn driver(&self) -> &crate::driver::Handle {
+        match self {
+            Handle::CurrentThread(h) => &h.driver,
+            Handle::MultiThread(h) => &h.driver,
+        }
+    }
+
+    pub(crate) fn is_current_thread(&self) -> bool {
+        matches!(self, Handle::CurrentThread(_))
+    }
+
     pub(crate) fn ptr_eq(&self, other: &Handle) -> bool {
         match (self, other) {
             (Handle::CurrentThread(a), Handle::CurrentThread(b)) => Arc::ptr_eq(a, b),

@@ -72,6 +72,7 @@ pub(crate) struct Shared {
 pub(crate) struct Handle {
     pub(crate) shared: Shared,
     pub(crate) blocking: Spawner,
+    pub(crate) driver: crate::driver::Handle,
 }
 
 /// The scheduler as the `Runtime` holds it.
@@ -81,13 +82,17 @@ pub(crate) struct MultiThread {
 
 impl MultiThread {
     /// Creates the workers (not yet started; see [`MultiThread::launch`]).
-    pub(crate) fn new(num_workers: usize, blocking: Spawner) -> (MultiThread, Arc<Handle>) {
+    pub(crate) fn new(
+        num_workers: usize,
+        blocking: Spawner,
+        driver: Option<Arc<crate::driver::Shared>>,
+    ) -> (MultiThread, Arc<Handle>) {
         let num_workers = num_workers.max(1);
         let mut remotes = Vec::with_capacity(num_workers);
         let mut cores = Vec::with_capacity(num_workers);
         for _ in 0..num_workers {
             let (steal, local) = queue::local();
-            let park = Parker::new();
+            let park = Parker::with_driver(driver.clone());
             remotes.push(Remote {
                 steal,
                 unpark: park.unparker(),
@@ -104,6 +109,7 @@ impl MultiThread {
                 shutdown_cores: Mutex::new(Vec::with_capacity(num_workers)),
             },
             blocking,
+            driver: driver.map(|d| d.handle.clone()).unwrap_or_default(),
         });
         let workers = cores
             .into_iter()
@@ -191,6 +197,8 @@ impl Handle {
         for remote in self.shared.remotes.iter() {
             remote.unpark.unpark();
         }
+        // A worker asleep in the driver may have been unparked before it got there: interrupt it too.
+        self.driver.unpark();
     }
 
     fn is_shutdown(&self) -> bool {

@@ -1,0 +1,194 @@
+//! The I/O driver: one epoll instance per runtime, and the table of registrations.
+//!
+//! Every file descriptor is registered once, edge-triggered for read, write, priority and peer
+//! hang-up; after that no `epoll_ctl` happens until it is deregistered. The kernel hands back, with each
+//! event, the 64-bit token given at registration: here the index of the registration's slot in a table
+//! and the slot's generation. A slot's generation changes every time it is reused, so an event queued
+//! for a descriptor that has since been closed (and whose number a new socket may now have) finds a
+//! generation mismatch and is dropped: it can never wake the new socket's tasks.
+//!
+//! [`Driver::turn`] waits in `epoll_wait`, then, for each event, stamps the registration's readiness with
+//! the turn's tick and wakes the tasks it satisfies. An eventfd, registered under a reserved token, lets
+//! other threads interrupt the wait ([`Handle::unpark`]).
+
+mod ready;
+mod registration;
+mod scheduled_io;
+
+pub use ready::{Interest, Ready};
+pub use registration::{Readiness, Registration};
+pub use scheduled_io::ReadyEvent;
+pub(crate) use scheduled_io::{Direction, ScheduledIo};
+
+use super::sys::{self, Epoll, EventFd};
+use crate::loom::sync::Mutex;
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The token of the eventfd; registration tokens never take this value (their index is < 2^32 - 1).
+const WAKE_TOKEN: u64 = u64::MAX;
+/// Events taken from the kernel per `epoll_wait`.
+const EVENTS_CAPACITY: usize = 1024;
+
+struct Slot {
+    generation: u32,
+    io: Option<Arc<ScheduledIo>>,
+}
+
+#[derive(Default)]
+struct Registry {
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    shutdown: bool,
+}
+
+/// The shared half: registration, unpark, shutdown.
+pub(crate) struct Handle {
+    epoll: Epoll,
+    waker: EventFd,
+    registry: Mutex<Registry>,
+}
+
+/// The half that waits; owned by whichever thread parks on the driver.
+pub(crate) struct Driver {
+    handle: Arc<Handle>,
+    events: Vec<libc::epoll_event>,
+    tick: u16,
+}
+
+impl Driver {
+    pub(crate) fn new() -> io::Result<(Driver, Arc<Handle>)> {
+        let epoll = Epoll::new()?;
+        let waker = EventFd::new()?;
+        epoll.add(waker.as_raw_fd(), sys::EPOLLIN | sys::EPOLLET, WAKE_TOKEN)?;
+        let handle = Arc::new(Handle {
+            epoll,
+            waker,
+            registry: Mutex::new(Registry::default()),
+        });
+        Ok((
+            Driver {
+                handle: handle.clone(),
+                events: Vec::with_capacity(EVENTS_CAPACITY),
+                tick: 0,
+            },
+            handle,
+        ))
+    }
+
+    /// Waits up to `timeout` for events and dispatches them.
+    pub(crate) fn turn(&mut self, timeout: Option<Duration>) {
+        if let Err(e) = self.handle.epoll.wait(&mut self.events, timeout) {
+            // epoll_wait fails only on programming errors (EBADF, EFAULT, EINVAL); nothing a task could
+            // do about it, and retrying would spin.
+            panic!("epoll_wait failed: {e}");
+        }
+        self.tick = (self.tick + 1) & 0x7fff;
+        if self.events.is_empty() {
+            return;
+        }
+        let registry = self.handle.registry.lock();
+        for ev in &self.events {
+            let token = ev.u64;
+            if token == WAKE_TOKEN {
+                continue;
+            }
+            let index = token as u32 as usize;
+            let generation = (token >> 32) as u32;
+            let Some(slot) = registry.slots.get(index) else {
+                continue;
+            };
+            if slot.generation != generation {
+                continue; // A stale event for a descriptor that was deregistered.
+            }
+            if let Some(io) = &slot.io {
+                io.set_readiness(self.tick, Ready::from_epoll(ev.events));
+            }
+        }
+    }
+}
+
+impl Handle {
+    /// Wakes the thread blocked in `turn`, if any (else the next `turn` returns at once).
+    pub(crate) fn unpark(&self) {
+        self.waker.wake();
+    }
+
+    /// Registers `fd`, edge-triggered for every kind of readiness.
+    pub(crate) fn register(&self, fd: RawFd) -> io::Result<(Arc<ScheduledIo>, u64)> {
+        let io = Arc::new(ScheduledIo::new());
+        let token = {
+            let mut reg = self.registry.lock();
+            if reg.shutdown {
+                return Err(shutdown_error());
+            }
+            let index = match reg.free.pop() {
+                Some(i) => i,
+                None => {
+                    if reg.slots.len() >= u32::MAX as usize - 1 {
+                        return Err(io::Error::other("too many I/O registrations"));
+                    }
+                    reg.slots.push(Slot {
+                        generation: 0,
+                        io: None,
+                    });
+                    (reg.slots.len() - 1) as u32
+                }
+            };
+            let slot = &mut reg.slots[index as usize];
+            slot.io = Some(io.clone());
+            ((slot.generation as u64) << 32) | index as u64
+        };
+        let events = sys::EPOLLIN | sys::EPOLLOUT | sys::EPOLLPRI | sys::EPOLLRDHUP | sys::EPOLLET;
+        if let Err(e) = self.epoll.add(fd, events, token) {
+            self.release(token);
+            return Err(e);
+        }
+        Ok((io, token))
+    }
+
+    /// Removes `fd` from epoll and frees the slot of `token`.
+    pub(crate) fn deregister(&self, fd: RawFd, token: u64) -> io::Result<()> {
+        let res = self.epoll.delete(fd);
+        self.release(token);
+        res
+    }
+
+    fn release(&self, token: u64) {
+        let index = token as u32;
+        let mut reg = self.registry.lock();
+        let slot = &mut reg.slots[index as usize];
+        if slot.generation != (token >> 32) as u32 {
+            return;
+        }
+        slot.generation = slot.generation.wrapping_add(1);
+        if let Some(io) = slot.io.take() {
+            io.clear_wakers();
+        }
+        reg.free.push(index);
+    }
+
+    /// Marks every registration shut down and wakes its tasks (runtime drop).
+    pub(crate) fn shutdown(&self) {
+        let ios: Vec<Arc<ScheduledIo>> = {
+            let mut reg = self.registry.lock();
+            if std::mem::replace(&mut reg.shutdown, true) {
+                return;
+            }
+            reg.slots.iter().filter_map(|s| s.io.clone()).collect()
+        };
+        for io in ios {
+            io.shutdown();
+        }
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.registry.lock().shutdown
+    }
+}
+
+pub(crate) fn shutdown_error() -> io::Error {
+    io::Error::other("An eddy runtime was found, but it is being shut down.")
+}

@@ -1,0 +1,240 @@
+//! `Registration`: a file descriptor registered with the current runtime's I/O driver, and the
+//! try-the-syscall-first protocol built on it.
+//!
+//! This is the piece sockets are made of (`eddy-net` wraps each socket's fd in one). Its core is
+//! [`Registration::poll_io`]: run the system call right away; if it succeeds, done — no readiness check,
+//! no `epoll_ctl`, no lock. Only on `WouldBlock` clear the readiness observed before the call, store the
+//! task's waker, and return `Pending`; the next edge from epoll wakes the task and it tries again.
+
+use super::scheduled_io::{Direction, ReadyEvent, ScheduledIo, Shutdown};
+use super::{shutdown_error, Handle, Interest};
+use crate::coop;
+use crate::runtime::context;
+use std::future::Future;
+use std::io;
+use std::os::fd::RawFd;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+/// A file descriptor registered with a runtime's I/O driver. Deregisters on drop (the caller still
+/// owns, and closes, the descriptor — after dropping this).
+///
+/// Low-level: it is what `eddy-net`'s sockets and [`AsyncFd`](crate::io::unix::AsyncFd) are built on.
+pub struct Registration {
+    handle: Arc<Handle>,
+    io: Arc<ScheduledIo>,
+    token: u64,
+    fd: RawFd,
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("fd", &self.fd)
+            .finish()
+    }
+}
+
+impl Registration {
+    /// Registers `fd` with the current runtime's I/O driver.
+    ///
+    /// # Panics
+    /// Outside a runtime, or if the runtime was built without `enable_io`.
+    #[track_caller]
+    pub fn new(fd: RawFd) -> io::Result<Registration> {
+        let handle = match context::with_current(|h| h.driver().io.clone()) {
+            Ok(Some(h)) => h,
+            Ok(None) => panic!(
+                "An eddy runtime was found, but IO is disabled. Call `enable_io` on the runtime \
+                 builder to enable IO."
+            ),
+            Err(e) => panic!("{}", e),
+        };
+        let (io, token) = handle.register(fd)?;
+        Ok(Registration {
+            handle,
+            io,
+            token,
+            fd,
+        })
+    }
+
+    /// Deregisters now, reporting any error (dropping does the same, silently).
+    pub fn deregister(mut self) -> io::Result<()> {
+        let res = self.handle.deregister(self.fd, self.token);
+        self.fd = -1;
+        res
+    }
+
+    fn map(r: Result<ReadyEvent, Shutdown>) -> io::Result<ReadyEvent> {
+        r.map_err(|_| shutdown_error())
+    }
+
+    /// Waits until the descriptor is ready for reading (`Direction::Read` slot: one waiting task).
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<ReadyEvent>> {
+        let coop = ready!(coop::poll_proceed(cx));
+        let ev = ready!(self.io.poll_ready(cx, Direction::Read));
+        coop.made_progress();
+        Poll::Ready(Self::map(ev))
+    }
+
+    /// Waits until the descriptor is ready for writing (one waiting task).
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<ReadyEvent>> {
+        let coop = ready!(coop::poll_proceed(cx));
+        let ev = ready!(self.io.poll_ready(cx, Direction::Write));
+        coop.made_progress();
+        Poll::Ready(Self::map(ev))
+    }
+
+    /// Forgets the readiness in `event` (after the operation it allowed hit `WouldBlock`), unless
+    /// newer readiness arrived meanwhile.
+    pub fn clear_readiness(&self, event: ReadyEvent) {
+        self.io.clear_readiness(event);
+    }
+
+    /// The readiness currently cached for `interest`.
+    pub fn readiness_now(&self, interest: Interest) -> ReadyEvent {
+        self.io.snapshot(interest)
+    }
+
+    /// Runs `f` (a nonblocking read-side system call) first; only if it reports `WouldBlock` waits for
+    /// read readiness and tries again.
+    pub fn poll_read_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        f: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io(cx, Direction::Read, f)
+    }
+
+    /// The same for the write side: `f` is tried at once; `WouldBlock` stores the waker and yields.
+    pub fn poll_write_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        f: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io(cx, Direction::Write, f)
+    }
+
+    fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut f: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let coop = ready!(coop::poll_proceed(cx));
+        for _ in 0..32 {
+            // The tick before the call: if an event lands during it, clearing below is skipped.
+            let before = self.io.snapshot(direction.interest());
+            match f() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.io.clear_readiness(before);
+                    match self.io.poll_ready(cx, direction) {
+                        Poll::Ready(Ok(_)) => continue,
+                        Poll::Ready(Err(Shutdown)) => return Poll::Ready(Err(shutdown_error())),
+                        Poll::Pending => return Poll::Pending,
+                    }
+                }
+                res => {
+                    coop.made_progress();
+                    return Poll::Ready(res);
+                }
+            }
+        }
+        // Readiness keeps saying yes and the call keeps saying WouldBlock (a closed state that the
+        // call doesn't report): yield instead of spinning on this thread.
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+
+    /// Runs `f` if the cached readiness allows `interest`; `WouldBlock` clears it. Never waits.
+    pub fn try_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        let ev = self.io.snapshot(interest);
+        if self.io.is_shutdown() {
+            return Err(shutdown_error());
+        }
+        if ev.ready.is_empty() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        match f() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.io.clear_readiness(ev);
+                Err(e)
+            }
+            res => res,
+        }
+    }
+
+    /// Waits for any of `interest`; many tasks may wait at once.
+    pub fn readiness(&self, interest: Interest) -> Readiness<'_> {
+        Readiness {
+            io: &self.io,
+            interest,
+            slot: None,
+        }
+    }
+
+    /// Waits for `interest`, then runs `f`; on `WouldBlock` clears and waits again.
+    pub async fn async_io<R>(
+        &self,
+        interest: Interest,
+        mut f: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            let ev = self.readiness(interest).await?;
+            match f() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(ev),
+                res => return res,
+            }
+        }
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if self.fd >= 0 {
+            let _ = self.handle.deregister(self.fd, self.token);
+        }
+    }
+}
+
+/// The future of [`Registration::readiness`].
+#[must_use = "futures do nothing unless polled"]
+pub struct Readiness<'a> {
+    io: &'a ScheduledIo,
+    interest: Interest,
+    slot: Option<usize>,
+}
+
+impl std::fmt::Debug for Readiness<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Readiness")
+            .field("interest", &self.interest)
+            .finish()
+    }
+}
+
+impl Future for Readiness<'_> {
+    type Output = io::Result<ReadyEvent>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let coop = ready!(coop::poll_proceed(cx));
+        let res = ready!(this.io.poll_ready_list(cx, this.interest, &mut this.slot));
+        coop.made_progress();
+        Poll::Ready(Registration::map(res))
+    }
+}
+
+impl Drop for Readiness<'_> {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            self.io.remove_waiter(slot);
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! `ScheduledIo`: the readiness of one registered file descriptor and the tasks waiting on it.
+//!
+//! The readiness word packs, from the low bits up: the [`Ready`] bits (16 bits), the driver tick of the
+//! event that last set them (15 bits), and a shutdown flag. The driver ORs new readiness in and stamps
+//! its tick; a task that gets `WouldBlock` clears the bits it observed, but only if the tick is still
+//! the one it read before its system call. If an event arrived in between, the tick differs and the
+//! fresh readiness is kept: no wake-up can be lost between a `WouldBlock` and the next `epoll_wait`.
+//!
+//! Waiters: one slot for the reader and one for the writer (the `poll_read_ready` / `poll_write_ready`
+//! style, one task per direction, as with Tokio's socket types), plus a list for `ready(interest)`
+//! futures, of which there may be many. All behind one small mutex; a waiter stores its waker under the
+//! lock and re-checks readiness under the same lock, and the driver sets readiness *before* taking the
+//! lock to collect wakers, so either the waiter sees the readiness or the driver sees the waiter.
+
+use super::ready::{Interest, Ready};
+use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
+use crate::loom::sync::Mutex;
+use std::task::{Context, Poll, Waker};
+
+const READY_MASK: usize = 0xffff;
+const TICK_SHIFT: usize = 16;
+const TICK_MASK: usize = 0x7fff;
+const SHUTDOWN: usize = 1 << 31;
+
+/// A snapshot of readiness, with the tick it was observed at.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadyEvent {
+    pub(crate) tick: u16,
+    pub(crate) ready: Ready,
+}
+
+impl ReadyEvent {
+    /// The readiness observed.
+    pub fn ready(&self) -> Ready {
+        self.ready
+    }
+}
+
+/// Which waker slot a poll uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Read,
+    Write,
+}
+
+impl Direction {
+    pub(crate) fn interest(self) -> Interest {
+        match self {
+            Direction::Read => Interest::READABLE,
+            Direction::Write => Interest::WRITABLE,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Waiters {
+    reader: Option<Waker>,
+    writer: Option<Waker>,
+    /// `ready()` futures: (interest, waker), indexed by the future's slot number.
+    list: Vec<Option<(Interest, Option<Waker>)>>,
+    free: Vec<usize>,
+}
+
+/// Readiness and waiters of one registration.
+pub(crate) struct ScheduledIo {
+    readiness: AtomicUsize,
+    waiters: Mutex<Waiters>,
+}
+
+/// Up to this many wakers are collected before waking them outside the lock.
+const WAKE_BATCH: usize = 32;
+
+impl ScheduledIo {
+    pub(crate) fn new() -> ScheduledIo {
+        ScheduledIo {
+            readiness: AtomicUsize::new(0),
+            waiters: Mutex::new(Waiters::default()),
+        }
+    }
+
+    fn event(word: usize, interest: Interest) -> ReadyEvent {
+        ReadyEvent {
+            tick: ((word >> TICK_SHIFT) & TICK_MASK) as u16,
+            ready: Ready::from_usize(word & READY_MASK).intersection(interest),
+        }
+    }
+
+    /// The current readiness for `interest` (possibly empty), with its tick.
+    pub(crate) fn snapshot(&self, interest: Interest) -> ReadyEvent {
+        Self::event(self.readiness.load(Acquire), interest)
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.readiness.load(Acquire) & SHUTDOWN != 0
+    }
+
+    /// Driver side: adds `ready`, stamped with `tick`, and wakes whoever it satisfies.
+    pub(crate) fn set_readiness(&self, tick: u16, ready: Ready) {
+        let mut cur = self.readiness.load(Acquire);
+        loop {
+            let bits = (cur & READY_MASK) | ready.as_usize();
+            let next = (cur & SHUTDOWN) | ((tick as usize & TICK_MASK) << TICK_SHIFT) | bits;
+            match self
+                .readiness
+                .compare_exchange_weak(cur, next, AcqRel, Acquire)
+            {
+                Ok(_) => break,
+                Err(actual) => cur = actual,
+            }
+        }
+        self.wake(ready);
+    }
+
+    /// Marks the registration dead (driver shutdown) and wakes everyone.
+    pub(crate) fn shutdown(&self) {
+        self.readiness.fetch_or(SHUTDOWN, AcqRel);
+        self.wake(Ready::ALL);
+    }
+
+    /// Task side: clears what `event` observed, unless newer readiness arrived since.
+    pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
+        let clear = event.ready.clearable().as_usize();
+        let mut cur = self.readiness.load(Acquire);
+        loop {
+            if ((cur >> TICK_SHIFT) & TICK_MASK) as u16 != event.tick {
+                return;
+            }
+            let next = cur & !clear;
+            match self
+                .readiness
+                .compare_exchange_weak(cur, next, AcqRel, Acquire)
+            {
+                Ok(_) => return,
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    fn wake(&self, ready: Ready) {
+        let mut batch: [Option<Waker>; WAKE_BATCH] = std::array::from_fn(|_| None);
+        loop {
+            let mut n = 0;
+            let mut more = false;
+            {
+                let mut w = self.waiters.lock();
+                if ready.is_readable() || ready.is_error() {
+                    if let Some(wk) = w.reader.take() {
+                        batch[n] = Some(wk);
+                        n += 1;
+                    }
+                }
+                if ready.is_writable() || ready.is_error() {
+                    if let Some(wk) = w.writer.take() {
+                        batch[n] = Some(wk);
+                        n += 1;
+                    }
+                }
+                for (interest, waker) in w.list.iter_mut().flatten() {
+                    if ready.as_usize() & interest.mask() != 0 {
+                        if let Some(wk) = waker.take() {
+                            if n == WAKE_BATCH {
+                                *waker = Some(wk);
+                                more = true;
+                                break;
+                            }
+                            batch[n] = Some(wk);
+                            n += 1;
+                        }
+                    }
+                }
+            }
+            for slot in batch.iter_mut().take(n) {
+                if let Some(wk) = slot.take() {
+                    wk.wake();
+                }
+            }
+            if !more {
+                return;
+            }
+        }
+    }
+
+    /// Poll-style wait for `direction`, storing the waker in that direction's slot.
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<Result<ReadyEvent, Shutdown>> {
+        let interest = direction.interest();
+        let word = self.readiness.load(Acquire);
+        if word & SHUTDOWN != 0 {
+            return Poll::Ready(Err(Shutdown));
+        }
+        let ev = Self::event(word, interest);
+        if !ev.ready.is_empty() {
+            return Poll::Ready(Ok(ev));
+        }
+        let mut w = self.waiters.lock();
+        let slot = match direction {
+            Direction::Read => &mut w.reader,
+            Direction::Write => &mut w.writer,
+        };
+        match slot {
+            Some(old) if old.will_wake(cx.waker()) => {}
+            _ => *slot = Some(cx.waker().clone()),
+        }
+        // Re-check under the lock (see the module doc).
+        let word = self.readiness.load(Acquire);
+        if word & SHUTDOWN != 0 {
+            return Poll::Ready(Err(Shutdown));
+        }
+        let ev = Self::event(word, interest);
+        if !ev.ready.is_empty() {
+            return Poll::Ready(Ok(ev));
+        }
+        Poll::Pending
+    }
+
+    /// Wait for `interest` from a `ready()` future that owns list slot `*slot` (allocated on first use).
+    pub(crate) fn poll_ready_list(
+        &self,
+        cx: &mut Context<'_>,
+        interest: Interest,
+        slot: &mut Option<usize>,
+    ) -> Poll<Result<ReadyEvent, Shutdown>> {
+        let word = self.readiness.load(Acquire);
+        if word & SHUTDOWN != 0 {
+            return Poll::Ready(Err(Shutdown));
+        }
+        let ev = Self::event(word, interest);
+        if !ev.ready.is_empty() {
+            return Poll::Ready(Ok(ev));
+        }
+        let mut w = self.waiters.lock();
+        let entry = Some((interest, Some(cx.waker().clone())));
+        match *slot {
+            Some(i) => w.list[i] = entry,
+            None => {
+                let i = match w.free.pop() {
+                    Some(i) => {
+                        w.list[i] = entry;
+                        i
+                    }
+                    None => {
+                        w.list.push(entry);
+                        w.list.len() - 1
+                    }
+                };
+                *slot = Some(i);
+            }
+        }
+        let word = self.readiness.load(Acquire);
+        if word & SHUTDOWN != 0 {
+            return Poll::Ready(Err(Shutdown));
+        }
+        let ev = Self::event(word, interest);
+        if !ev.ready.is_empty() {
+            return Poll::Ready(Ok(ev));
+        }
+        Poll::Pending
+    }
+
+    /// Frees a `ready()` future's list slot.
+    pub(crate) fn remove_waiter(&self, slot: usize) {
+        let mut w = self.waiters.lock();
+        w.list[slot] = None;
+        w.free.push(slot);
+    }
+
+    /// Drops every stored waker (deregistration): tasks must not be kept alive by a dead registration.
+    pub(crate) fn clear_wakers(&self) {
+        let mut w = self.waiters.lock();
+        let reader = w.reader.take();
+        let writer = w.writer.take();
+        drop(w);
+        drop((reader, writer));
+    }
+}
+
+/// The driver has shut down.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shutdown;
