@@ -16,3 +16,8 @@
 #![deny(missing_docs)]
 
 pub use eddy_runtime::*;
+
+/// TCP sockets and address resolution (from `eddy-net`). Mirrors `tokio::net`.
+pub mod net {
+    pub use eddy_net::*;
+}

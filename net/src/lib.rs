@@ -1,4 +1,13 @@
-//! eddy-net: sockets and the HTTP/1.1 server, built on `eddy-runtime`'s reactor.
+//! eddy-net: sockets (and, with the HTTP issue, the HTTP/1.1 server), built on `eddy-runtime`'s reactor.
 //!
-//! Empty until the reactor lands (issue 3); the crate exists so that the workspace has its final shape.
+//! Everything here is re-exported by the `eddy` facade as `eddy::net`. Each socket is registered with
+//! the runtime's epoll instance once, when it is created; reads and writes go straight to the kernel and
+//! wait for readiness only after `EAGAIN` (see `tcp/stream.rs`).
 #![deny(missing_docs)]
+
+mod addr;
+mod sys;
+pub mod tcp;
+
+pub use addr::{lookup_host, ToSocketAddrs};
+pub use tcp::{TcpListener, TcpStream};

@@ -15,6 +15,7 @@
 mod blocking;
 mod coop;
 mod driver;
+pub mod io;
 mod loom;
 #[doc(hidden)]
 pub mod macros;
