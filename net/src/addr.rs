@@ -3,7 +3,6 @@
 //! Addresses given as IP literals resolve at once; host names go to the system resolver
 //! (`getaddrinfo`, through `std`), which blocks, so that part runs on the blocking pool.
 
-use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
@@ -50,10 +49,10 @@ pub(crate) async fn resolve<A: ToSocketAddrs>(addr: A) -> io::Result<Vec<SocketA
 /// }
 /// # Ok::<_, std::io::Error>(()) });
 /// ```
-pub fn lookup_host<T: ToSocketAddrs>(
+pub async fn lookup_host<T: ToSocketAddrs>(
     host: T,
-) -> impl Future<Output = io::Result<impl Iterator<Item = SocketAddr>>> {
-    async move { resolve(host).await.map(Vec::into_iter) }
+) -> io::Result<impl Iterator<Item = SocketAddr>> {
+    resolve(host).await.map(Vec::into_iter)
 }
 
 macro_rules! ready_impl {

@@ -73,8 +73,6 @@ mod std_impl {
                 self.0.notify_all();
             }
         }
-
-        pub(crate) type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
     }
 
     pub(crate) mod cell {
@@ -184,8 +182,6 @@ mod loom_impl {
                 self.0.notify_all();
             }
         }
-
-        pub(crate) type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
     }
 
     pub(crate) mod cell {

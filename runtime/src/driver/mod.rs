@@ -45,7 +45,7 @@ pub(crate) struct Config {
 impl Driver {
     /// Builds the drivers; `None` if neither I/O nor time is enabled (workers then park on condition
     /// variables only).
-    pub(crate) fn new(cfg: Config) -> std::io::Result<Option<Arc<Shared>>> {
+    pub(crate) fn create(cfg: Config) -> std::io::Result<Option<Arc<Shared>>> {
         if !cfg.enable_io && !cfg.enable_time {
             return Ok(None);
         }

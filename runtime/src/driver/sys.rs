@@ -20,7 +20,6 @@ macro_rules! syscall {
         }
     }};
 }
-pub(crate) use syscall;
 
 /// An epoll instance.
 #[derive(Debug)]

@@ -175,7 +175,7 @@ impl Builder {
             keep_alive: self.keep_alive.unwrap_or(Duration::from_secs(10)),
         });
         let spawner = pool.spawner().clone();
-        let driver = crate::driver::Driver::new(crate::driver::Config {
+        let driver = crate::driver::Driver::create(crate::driver::Config {
             enable_io: self.enable_io,
             enable_time: self.enable_time,
         })?;

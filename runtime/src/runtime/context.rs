@@ -197,6 +197,7 @@ impl Drop for ExitRuntimeGuard {
 /// Blocks the thread on `f`, panicking instead if the thread drives a runtime (where blocking would stall
 /// every task on it). Used by the `blocking_*` methods of the sync primitives.
 #[track_caller]
+#[allow(dead_code)] // Used by the `blocking_*` methods of `eddy::sync`.
 pub(crate) fn blocking_block_on<F: Future>(f: F) -> F::Output {
     if entered() != EnterRuntime::NotEntered {
         panic!(

@@ -64,10 +64,6 @@ impl Inject {
         !std::mem::replace(&mut list.closed, true)
     }
 
-    pub(crate) fn is_closed(&self) -> bool {
-        self.list.lock().closed
-    }
-
     /// Appends `task`; a closed queue drops it instead.
     pub(crate) fn push(&self, task: Notified) {
         self.push_batch(std::iter::once(task));

@@ -52,16 +52,9 @@ impl Handle {
         }
     }
 
+    #[allow(dead_code)] // Used by `time::pause`.
     pub(crate) fn is_current_thread(&self) -> bool {
         matches!(self, Handle::CurrentThread(_))
-    }
-
-    pub(crate) fn ptr_eq(&self, other: &Handle) -> bool {
-        match (self, other) {
-            (Handle::CurrentThread(a), Handle::CurrentThread(b)) => Arc::ptr_eq(a, b),
-            (Handle::MultiThread(a), Handle::MultiThread(b)) => Arc::ptr_eq(a, b),
-            _ => false,
-        }
     }
 
     pub(crate) fn num_workers(&self) -> usize {

@@ -159,10 +159,6 @@ impl OwnedTasks {
         }
     }
 
-    pub(crate) fn is_closed(&self) -> bool {
-        self.closed.load(Acquire)
-    }
-
     pub(crate) fn is_empty(&self) -> bool {
         self.len.load(Acquire) == 0
     }

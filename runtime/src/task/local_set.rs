@@ -141,7 +141,9 @@ impl LocalSet {
     /// Makes this set current until the guard drops, so that `spawn_local` works (tasks run only when
     /// the set is driven).
     pub fn enter(&self) -> LocalEnterGuard {
-        LocalEnterGuard(Enter::new(&self.context))
+        LocalEnterGuard {
+            _enter: Enter::new(&self.context),
+        }
     }
 
     /// Spawns a `!Send` task onto this set.
@@ -245,7 +247,9 @@ impl Drop for LocalSet {
 }
 
 /// Keeps a [`LocalSet`] current on this thread; see [`LocalSet::enter`].
-pub struct LocalEnterGuard(Enter);
+pub struct LocalEnterGuard {
+    _enter: Enter,
+}
 
 impl fmt::Debug for LocalEnterGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

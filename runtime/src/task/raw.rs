@@ -193,14 +193,6 @@ impl RawTask {
     pub(crate) unsafe fn drop_output(self) {
         (self.header().vtable.drop_output)(self)
     }
-
-    /// A reference-counted waker for this task (counts one more reference).
-    pub(crate) fn waker(self) -> Waker {
-        self.ref_inc();
-        // SAFETY: the vtable's functions uphold the RawWaker contract (see `WAKER_VTABLE`), and the
-        // reference just counted is owned by the new waker.
-        unsafe { Waker::from_raw(RawWaker::new(self.0.as_ptr() as *const (), &WAKER_VTABLE)) }
-    }
 }
 
 /// A reference held by a run queue: the task is scheduled and will be polled once.
@@ -216,10 +208,6 @@ impl Notified {
 
     pub(crate) fn into_raw(self) -> RawTask {
         ManuallyDrop::new(self).0
-    }
-
-    pub(crate) fn raw(&self) -> RawTask {
-        self.0
     }
 
     /// Polls the task (or cancels it), consuming this reference.

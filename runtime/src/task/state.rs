@@ -35,7 +35,7 @@ const REF_ONE: usize = 1 << REF_SHIFT;
 
 /// A new task: scheduled, wanted by its `JoinHandle`, with three references (owner list, `JoinHandle`,
 /// the first `Notified`).
-const INITIAL: usize = NOTIFIED | JOIN_INTEREST | 3 * REF_ONE;
+const INITIAL: usize = NOTIFIED | JOIN_INTEREST | (3 * REF_ONE);
 
 /// The state word.
 pub(crate) struct State(AtomicUsize);

@@ -18,7 +18,7 @@ mod scheduled_io;
 pub use ready::{Interest, Ready};
 pub use registration::{Readiness, Registration};
 pub use scheduled_io::ReadyEvent;
-pub(crate) use scheduled_io::{Direction, ScheduledIo};
+pub(crate) use scheduled_io::ScheduledIo;
 
 use super::sys::{self, Epoll, EventFd};
 use crate::loom::sync::Mutex;
@@ -182,10 +182,6 @@ impl Handle {
         for io in ios {
             io.shutdown();
         }
-    }
-
-    pub(crate) fn is_shutdown(&self) -> bool {
-        self.registry.lock().shutdown
     }
 }
 

@@ -107,9 +107,4 @@ impl Idle {
             false
         }
     }
-
-    /// Every sleeping worker, for shutdown.
-    pub(crate) fn sleepers_snapshot(&self) -> Vec<usize> {
-        self.sleepers.lock().clone()
-    }
 }

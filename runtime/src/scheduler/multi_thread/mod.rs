@@ -65,6 +65,8 @@ pub(crate) struct Shared {
     pub(crate) owned: OwnedTasks,
     is_shutdown: AtomicBool,
     /// Cores handed in by workers that stopped (shutdown step 2).
+    #[allow(clippy::vec_box)]
+    // Cores live in boxes so that moving one between threads is cheap.
     shutdown_cores: Mutex<Vec<Box<worker::Core>>>,
 }
 
