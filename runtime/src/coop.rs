@@ -67,7 +67,9 @@ pub(crate) fn budget<R>(f: impl FnOnce() -> R) -> R {
 /// True if the current task still has budget (or is unconstrained).
 #[inline]
 pub(crate) fn has_budget_remaining() -> bool {
-    CURRENT.try_with(|c| c.get().has_remaining()).unwrap_or(true)
+    CURRENT
+        .try_with(|c| c.get().has_remaining())
+        .unwrap_or(true)
 }
 
 /// Gives back one unit on drop unless [`RestoreOnPending::made_progress`] was called.
