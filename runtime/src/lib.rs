@@ -17,6 +17,8 @@ mod coop;
 mod driver;
 pub mod io;
 mod loom;
+#[cfg(all(test, loom))]
+mod loom_tests;
 #[doc(hidden)]
 pub mod macros;
 pub mod runtime;

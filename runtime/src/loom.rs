@@ -3,7 +3,7 @@
 //! Concurrency-critical code (task state, run queues, wakers, sync primitives) imports atomics, cells,
 //! `Arc`, `Mutex` and threads from here, never from `std` directly. A normal build gets `std` and
 //! `parking_lot`; a build with `RUSTFLAGS="--cfg loom"` gets the `loom` model checker's versions, so the
-//! same code can be explored under every interleaving loom considers (see `runtime/tests/loom_*.rs`).
+//! same code can be explored under every interleaving loom considers (see `src/loom_tests/`).
 //!
 //! `UnsafeCell` is wrapped so that both builds share loom's closure API (`with` / `with_mut`): under loom
 //! every access is tracked and a data race is reported; in a normal build the closures compile to a raw
@@ -119,6 +119,7 @@ mod loom_impl {
     pub(crate) mod sync {
         pub(crate) use loom::sync::Arc;
 
+        #[allow(unused_imports)]
         pub(crate) mod atomic {
             pub(crate) use loom::sync::atomic::{
                 fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
@@ -188,6 +189,7 @@ mod loom_impl {
         pub(crate) use loom::cell::UnsafeCell;
     }
 
+    #[allow(unused_imports)]
     pub(crate) mod thread {
         pub(crate) use loom::thread::{current, yield_now};
     }

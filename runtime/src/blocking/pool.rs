@@ -42,7 +42,7 @@ pub(crate) struct Inner {
     condvar: Condvar,
     /// `shutdown` waits here for the last thread to exit.
     exited: Condvar,
-    pub(crate) thread_name: Arc<dyn Fn() -> String + Send + Sync>,
+    pub(crate) thread_name: std::sync::Arc<dyn Fn() -> String + Send + Sync>,
     pub(crate) stack_size: Option<usize>,
     pub(crate) after_start: Option<Callback>,
     pub(crate) before_stop: Option<Callback>,
@@ -64,7 +64,7 @@ pub(crate) struct Spawner {
 
 /// Settings the builder hands to the pool.
 pub(crate) struct PoolConfig {
-    pub(crate) thread_name: Arc<dyn Fn() -> String + Send + Sync>,
+    pub(crate) thread_name: std::sync::Arc<dyn Fn() -> String + Send + Sync>,
     pub(crate) stack_size: Option<usize>,
     pub(crate) after_start: Option<Callback>,
     pub(crate) before_stop: Option<Callback>,

@@ -210,6 +210,12 @@ impl Notified {
         ManuallyDrop::new(self).0
     }
 
+    /// The task this reference points to (for the loom models' bookkeeping).
+    #[cfg(all(test, loom))]
+    pub(crate) fn raw(&self) -> RawTask {
+        self.0
+    }
+
     /// Polls the task (or cancels it), consuming this reference.
     pub(crate) fn run(self) {
         let raw = self.into_raw();
