@@ -23,7 +23,9 @@ mod loom_tests;
 pub mod macros;
 pub mod runtime;
 mod scheduler;
+pub mod sync;
 pub mod task;
+pub mod time;
 mod util;
 
 pub use eddy_macros::{main, test};

@@ -5,8 +5,9 @@
 //! variables. Busy workers also turn it without blocking every `EVENT_INTERVAL` ticks, so CPU-bound tasks
 //! cannot starve I/O. A worker parked in the driver is woken through the eventfd.
 //!
-//! [`Handle`] is the shared side that resources use: registering file descriptors (and, with the time
-//! issue, timers).
+//! [`Handle`] is the shared side that resources use: registering file descriptors and timers. The
+//! timers' next deadline is the `epoll_wait` timeout; a timer filed for earlier than a parked thread's
+//! wake-up interrupts it through the eventfd.
 
 pub(crate) mod io;
 pub(crate) mod sys;
@@ -18,6 +19,8 @@ use std::time::Duration;
 /// The waiting side, behind a lock that parked workers `try_lock`.
 pub(crate) struct Driver {
     io: io::Driver,
+    /// Kept for its `Drop`, which shuts the timers down.
+    time: Option<(crate::time::Driver, crate::time::Handle)>,
 }
 
 /// The shared side.
@@ -25,6 +28,8 @@ pub(crate) struct Driver {
 pub(crate) struct Handle {
     /// The I/O driver, if `enable_io` was set.
     pub(crate) io: Option<Arc<io::Handle>>,
+    /// The timers, if `enable_time` was set.
+    pub(crate) time: Option<crate::time::Handle>,
     /// Wakes a thread parked in the driver (set whenever a driver exists).
     unpark: Option<Arc<io::Handle>>,
 }
@@ -40,6 +45,7 @@ pub(crate) struct Shared {
 pub(crate) struct Config {
     pub(crate) enable_io: bool,
     pub(crate) enable_time: bool,
+    pub(crate) start_paused: bool,
 }
 
 impl Driver {
@@ -50,25 +56,68 @@ impl Driver {
             return Ok(None);
         }
         let (io, io_handle) = io::Driver::new()?;
+        let time = cfg.enable_time.then(|| {
+            let (driver, handle) =
+                crate::time::Driver::new(crate::time::Clock::new(cfg.start_paused));
+            let io = io_handle.clone();
+            handle.set_unpark_io(Arc::new(move || io.unpark()));
+            (driver, handle)
+        });
         let handle = Handle {
             io: cfg.enable_io.then(|| io_handle.clone()),
+            time: time.as_ref().map(|(_, h)| h.clone()),
             unpark: Some(io_handle),
         };
         Ok(Some(Arc::new(Shared {
-            driver: Mutex::new(Driver { io }),
+            driver: Mutex::new(Driver { io, time }),
             handle,
         })))
     }
 
-    /// Blocks until an event, an unpark, or `timeout`; dispatches what arrived.
+    /// Blocks until an event, an unpark, a timer, or `timeout`; dispatches what arrived and fires due
+    /// timers.
+    ///
+    /// With the clock paused (tests), an idle runtime — a blocking park, with timers pending and no
+    /// blocking task running — does not sleep: it checks for I/O once, and if nothing woke it, jumps the
+    /// clock to the next timer.
     pub(crate) fn park(&mut self, timeout: Option<Duration>) {
-        self.io.turn(timeout);
+        let Some((_, time)) = &self.time else {
+            self.io.turn(timeout);
+            return;
+        };
+        if timeout == Some(Duration::ZERO) {
+            self.io.turn(timeout);
+            time.process();
+            return;
+        }
+        let clock = time.clock();
+        if timeout.is_none() && clock.can_auto_advance() {
+            if let Some(next) = time.next_expiration() {
+                self.io.turn(Some(Duration::ZERO));
+                if !time.did_wake() {
+                    clock.advance(next);
+                }
+                time.process();
+                return;
+            }
+        }
+        let next = time.begin_park();
+        let wait = match (timeout, next) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.io.turn(wait);
+        time.end_park();
+        time.process();
     }
 }
 
 impl Handle {
     /// Interrupts a thread blocked in [`Driver::park`].
     pub(crate) fn unpark(&self) {
+        if let Some(time) = &self.time {
+            time.unpark();
+        }
         if let Some(io) = &self.unpark {
             io.unpark();
         }
@@ -78,6 +127,9 @@ impl Handle {
     pub(crate) fn shutdown(&self) {
         if let Some(io) = &self.io {
             io.shutdown();
+        }
+        if let Some(time) = &self.time {
+            time.shutdown();
         }
     }
 }

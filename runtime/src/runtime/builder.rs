@@ -166,6 +166,12 @@ impl Builder {
 
     /// Creates the runtime.
     pub fn build(&mut self) -> io::Result<Runtime> {
+        if self.start_paused && self.kind == Kind::MultiThread {
+            panic!(
+                "`start_paused` requires the `current_thread` runtime: time can only be paused \
+                 on a runtime whose every task runs on one thread."
+            );
+        }
         let pool = BlockingPool::new(PoolConfig {
             thread_name: self.thread_name.clone(),
             stack_size: self.thread_stack_size,
@@ -178,6 +184,7 @@ impl Builder {
         let driver = crate::driver::Driver::create(crate::driver::Config {
             enable_io: self.enable_io,
             enable_time: self.enable_time,
+            start_paused: self.start_paused,
         })?;
         match self.kind {
             Kind::CurrentThread => {

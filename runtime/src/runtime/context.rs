@@ -24,6 +24,8 @@ struct Ctx {
 }
 
 thread_local! {
+    /// Wakers of tasks that yielded (`yield_now`), woken once the scheduler has polled its drivers.
+    static DEFERRED: RefCell<Vec<std::task::Waker>> = const { RefCell::new(Vec::new()) };
     static CONTEXT: Ctx = const {
         Ctx {
             handle: RefCell::new(None),
@@ -207,6 +209,46 @@ pub(crate) fn blocking_block_on<F: Future>(f: F) -> F::Output {
         );
     }
     crate::runtime::park::block_on(f)
+}
+
+/// Defers waking `waker` until this thread's scheduler has turned its drivers once, so that a task that
+/// yields runs after the others *and* after pending I/O and timers were processed. Outside a scheduler
+/// thread it wakes at once.
+pub(crate) fn defer(waker: &std::task::Waker) {
+    let deferred = with_scheduler(|cx| cx.is_some())
+        && DEFERRED
+            .try_with(|d| {
+                let mut d = d.borrow_mut();
+                if !d.last().is_some_and(|w| w.will_wake(waker)) {
+                    d.push(waker.clone());
+                }
+            })
+            .is_ok();
+    if !deferred {
+        waker.wake_by_ref();
+    }
+}
+
+/// True if tasks yielded and wait to be woken.
+pub(crate) fn has_deferred() -> bool {
+    DEFERRED
+        .try_with(|d| !d.borrow().is_empty())
+        .unwrap_or(false)
+}
+
+/// Wakes every deferred task (the scheduler calls this after turning its drivers).
+pub(crate) fn wake_deferred() {
+    loop {
+        let batch = DEFERRED
+            .try_with(|d| std::mem::take(&mut *d.borrow_mut()))
+            .unwrap_or_default();
+        if batch.is_empty() {
+            return;
+        }
+        for w in batch {
+            w.wake();
+        }
+    }
 }
 
 /// Runs `f` with `cx` installed as this thread's scheduler context.

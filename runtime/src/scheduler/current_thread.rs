@@ -211,7 +211,10 @@ impl CoreGuard<'_> {
                 match task {
                     Some(task) => coop::budget(|| task.run()),
                     None => {
-                        if !handle.woken.load(Acquire) {
+                        if context::has_deferred() {
+                            cx.park(Some(std::time::Duration::ZERO));
+                            context::wake_deferred();
+                        } else if !handle.woken.load(Acquire) {
                             cx.park(None);
                         }
                         continue 'outer;
@@ -220,6 +223,7 @@ impl CoreGuard<'_> {
             }
             // Let the drivers run without blocking.
             cx.park(Some(std::time::Duration::ZERO));
+            context::wake_deferred();
         })
     }
 }

@@ -18,9 +18,9 @@ pub async fn yield_now() {
             return Poll::Ready(());
         }
         yielded = true;
-        // Waking ourselves while running makes the scheduler requeue us at the back (see `state.rs`:
-        // a wake during the poll leaves NOTIFIED set for `transition_to_idle`).
-        cx.waker().wake_by_ref();
+        // The wake is deferred until the scheduler has run the other ready tasks and polled its
+        // drivers (I/O, timers), so a yielding loop cannot keep them waiting.
+        crate::runtime::context::defer(cx.waker());
         Poll::Pending
     })
     .await

@@ -61,6 +61,7 @@ impl CopyBuffer {
                         self.read_done = n == 0;
                         coop.made_progress();
                     }
+                    Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
                     Poll::Ready(Err(e)) => {
                         coop.made_progress();
                         return Poll::Ready(Err(e));
@@ -76,9 +77,13 @@ impl CopyBuffer {
                 }
             }
             while self.pos < self.cap {
-                let n = ready!(writer
+                let res = ready!(writer
                     .as_mut()
-                    .poll_write(cx, &self.buf[self.pos..self.cap]))?;
+                    .poll_write(cx, &self.buf[self.pos..self.cap]));
+                let n = match res {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    res => res?,
+                };
                 coop.made_progress();
                 if n == 0 {
                     return Poll::Ready(Err(write_zero()));

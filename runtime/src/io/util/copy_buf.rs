@@ -30,6 +30,7 @@ where
         loop {
             let buf = match Pin::new(&mut *me.reader).poll_fill_buf(cx) {
                 Poll::Ready(Ok(buf)) => buf,
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Poll::Ready(Err(e)) => {
                     coop.made_progress();
                     return Poll::Ready(Err(e));
@@ -45,7 +46,10 @@ where
                 coop.made_progress();
                 return Poll::Ready(Ok(me.amt));
             }
-            let n = ready!(Pin::new(&mut *me.writer).poll_write(cx, buf))?;
+            let n = match ready!(Pin::new(&mut *me.writer).poll_write(cx, buf)) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                res => res?,
+            };
             coop.made_progress();
             if n == 0 {
                 return Poll::Ready(Err(write_zero()));

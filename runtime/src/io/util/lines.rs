@@ -78,7 +78,7 @@ impl<R: AsyncBufRead> Lines<R> {
         Poll::Ready(
             String::from_utf8(line)
                 .map(Some)
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.utf8_error())),
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e)),
         )
     }
 }

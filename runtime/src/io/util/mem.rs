@@ -45,23 +45,26 @@ impl SimplexStream {
         }
     }
 
-    fn close(&mut self) {
+    fn close(&mut self) -> Deferred {
         self.closed = true;
-        if let Some(w) = self.read_waker.take() {
-            w.wake();
-        }
-        if let Some(w) = self.write_waker.take() {
-            w.wake();
+        Deferred {
+            wake: [self.read_waker.take(), self.write_waker.take()],
+            stale: None,
         }
     }
 
-    fn read_some(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        if self.buffer.is_empty() {
+    fn read_some(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> (Poll<io::Result<()>>, Deferred) {
+        let mut deferred = Deferred::default();
+        if self.buffer.is_empty() && buf.remaining() > 0 {
             if self.closed {
-                return Poll::Ready(Ok(()));
+                return (Poll::Ready(Ok(())), deferred);
             }
-            self.read_waker = Some(cx.waker().clone());
-            return Poll::Pending;
+            deferred.stale = self.read_waker.replace(cx.waker().clone());
+            return (Poll::Pending, deferred);
         }
         let (front, back) = self.buffer.as_slices();
         let n1 = front.len().min(buf.remaining());
@@ -70,25 +73,27 @@ impl SimplexStream {
         buf.put_slice(&back[..n2]);
         self.buffer.drain(..n1 + n2);
         if n1 + n2 > 0 {
-            if let Some(w) = self.write_waker.take() {
-                w.wake();
-            }
+            deferred.wake[0] = self.write_waker.take();
         }
-        Poll::Ready(Ok(()))
+        (Poll::Ready(Ok(())), deferred)
     }
 
     fn write_some(
         &mut self,
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
+    ) -> (Poll<io::Result<usize>>, Deferred) {
+        let mut deferred = Deferred::default();
         if self.closed {
-            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+            return (Poll::Ready(Err(io::ErrorKind::BrokenPipe.into())), deferred);
+        }
+        if bufs.iter().all(|b| b.is_empty()) {
+            return (Poll::Ready(Ok(0)), deferred);
         }
         let room = self.max_buf_size - self.buffer.len();
         if room == 0 {
-            self.write_waker = Some(cx.waker().clone());
-            return Poll::Pending;
+            deferred.stale = self.write_waker.replace(cx.waker().clone());
+            return (Poll::Pending, deferred);
         }
         let mut n = 0;
         for b in bufs {
@@ -99,20 +104,40 @@ impl SimplexStream {
                 break;
             }
         }
-        if n > 0 {
-            if let Some(w) = self.read_waker.take() {
-                w.wake();
-            }
-        }
-        Poll::Ready(Ok(n))
+        deferred.wake[0] = self.read_waker.take();
+        (Poll::Ready(Ok(n)), deferred)
     }
 }
 
-/// Runs one always-possible pipe operation inside the cooperative budget: a unit is spent only if
-/// the operation is ready.
-fn with_budget<T>(cx: &mut Context<'_>, f: impl FnOnce(&mut Context<'_>) -> Poll<T>) -> Poll<T> {
+/// Wakers to wake, and a replaced waker to drop, once the pipe's lock is released: a waker may run
+/// arbitrary code (even poll the other end of the pipe), which would deadlock under the lock.
+#[derive(Default)]
+#[must_use = "run it after releasing the lock"]
+struct Deferred {
+    wake: [Option<Waker>; 2],
+    stale: Option<Waker>,
+}
+
+impl Deferred {
+    /// Wakes the wakers and drops the replaced one; call with no lock held.
+    fn run(self) {
+        let Deferred { wake, stale } = self;
+        for w in wake.into_iter().flatten() {
+            w.wake();
+        }
+        drop(stale);
+    }
+}
+
+/// Runs one pipe operation inside the cooperative budget: a unit is spent only if the operation is
+/// ready. `op` returns its wake-ups, which run after it (and any lock it took) is done.
+fn with_budget<T>(
+    cx: &mut Context<'_>,
+    op: impl FnOnce(&mut Context<'_>) -> (Poll<T>, Deferred),
+) -> Poll<T> {
     let coop = ready!(crate::coop::poll_proceed(cx));
-    let res = f(cx);
+    let (res, deferred) = op(cx);
+    deferred.run();
     if res.is_ready() {
         coop.made_progress();
     }
@@ -159,7 +184,7 @@ impl AsyncWrite for SimplexStream {
 
     /// Closes the pipe: the reader sees end of file once it has read what is buffered.
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().close();
+        self.get_mut().close().run();
         Poll::Ready(Ok(()))
     }
 }
@@ -208,7 +233,7 @@ impl AsyncRead for DuplexStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.read.lock()).poll_read(cx, buf)
+        with_budget(cx, |cx| self.read.lock().read_some(cx, buf))
     }
 }
 
@@ -218,7 +243,9 @@ impl AsyncWrite for DuplexStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut *self.write.lock()).poll_write(cx, buf)
+        with_budget(cx, |cx| {
+            self.write.lock().write_some(cx, &[IoSlice::new(buf)])
+        })
     }
 
     fn poll_write_vectored(
@@ -226,7 +253,7 @@ impl AsyncWrite for DuplexStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut *self.write.lock()).poll_write_vectored(cx, bufs)
+        with_budget(cx, |cx| self.write.lock().write_some(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -234,17 +261,23 @@ impl AsyncWrite for DuplexStream {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.write.lock()).poll_flush(cx)
+        let _ = cx;
+        Poll::Ready(Ok(()))
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.write.lock()).poll_shutdown(cx)
+        let _ = cx;
+        let deferred = self.write.lock().close();
+        deferred.run();
+        Poll::Ready(Ok(()))
     }
 }
 
 impl Drop for DuplexStream {
     fn drop(&mut self) {
-        self.write.lock().close();
-        self.read.lock().close();
+        let deferred = self.write.lock().close();
+        deferred.run();
+        let deferred = self.read.lock().close();
+        deferred.run();
     }
 }

@@ -59,7 +59,11 @@ impl<R: AsyncRead + Unpin + ?Sized, T> Future for ReadNum<'_, R, T> {
         let me = self.project();
         while *me.filled < *me.len {
             let mut buf = ReadBuf::new(&mut me.buf[*me.filled..*me.len]);
-            ready!(Pin::new(&mut **me.reader).poll_read(cx, &mut buf))?;
+            match ready!(Pin::new(&mut **me.reader).poll_read(cx, &mut buf)) {
+                // Interrupted means "try again", as in std.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                res => res?,
+            }
             let n = buf.filled().len();
             if n == 0 {
                 return Poll::Ready(Err(eof()));

@@ -28,10 +28,23 @@ pub(crate) fn poll_read_to_end<R: AsyncRead + ?Sized>(
 ) -> Poll<io::Result<usize>> {
     loop {
         if vec.len() == vec.capacity() {
-            // Grow geometrically (`reserve` does) and forget the initialized count: a reallocation
-            // copies only the length.
-            vec.reserve(MIN_GROW);
-            *init = 0;
+            // Full: probe with a small stack buffer first, so that a vector sized exactly for the
+            // data is not reallocated just to learn that the reader is at end of file.
+            let mut probe = [0u8; MIN_GROW];
+            let mut buf = ReadBuf::new(&mut probe);
+            match ready!(reader.as_mut().poll_read(cx, &mut buf)) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Poll::Ready(Err(e)),
+                Ok(()) if buf.filled().is_empty() => return Poll::Ready(Ok(std::mem::take(read))),
+                Ok(()) => {
+                    // Grows geometrically; the initialized count is forgotten since a
+                    // reallocation copies only the length.
+                    vec.extend_from_slice(buf.filled());
+                    *read += buf.filled().len();
+                    *init = 0;
+                    continue;
+                }
+            }
         }
         let len = vec.len();
         let mut buf = ReadBuf::uninit(vec.spare_capacity_mut());
@@ -51,6 +64,7 @@ pub(crate) fn poll_read_to_end<R: AsyncRead + ?Sized>(
                 debug_assert_eq!(n, 0, "poll_read returned Pending after filling bytes");
                 return Poll::Pending;
             }
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
             Poll::Ready(Ok(())) if n == 0 => return Poll::Ready(Ok(std::mem::take(read))),
             Poll::Ready(Ok(())) => {}
@@ -157,7 +171,8 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToString<'_, R> {
             me.read
         ));
         let mut bytes = std::mem::take(me.bytes);
-        let res = res.and_then(|n| match std::str::from_utf8(&bytes[*me.original_len..]) {
+        // Validate the whole string so that the error's `valid_up_to` counts from its start.
+        let res = res.and_then(|n| match std::str::from_utf8(&bytes) {
             Ok(_) => Ok(n),
             Err(e) => Err(io::Error::new(io::ErrorKind::InvalidData, e)),
         });

@@ -64,7 +64,10 @@ pub(crate) fn poll_read_until<R: AsyncBufRead + ?Sized>(
 ) -> Poll<io::Result<usize>> {
     loop {
         let (found, used) = {
-            let available = ready!(reader.as_mut().poll_fill_buf(cx))?;
+            let available = match ready!(reader.as_mut().poll_fill_buf(cx)) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                res => res?,
+            };
             match available.iter().position(|&b| b == delim) {
                 Some(i) => {
                     buf.extend_from_slice(&available[..=i]);
@@ -162,7 +165,8 @@ fn finish_line(
     mut bytes: Vec<u8>,
     original_len: usize,
 ) -> Result<(), std::str::Utf8Error> {
-    let res = std::str::from_utf8(&bytes[original_len..]).map(drop);
+    // The whole string is checked so that the error's `valid_up_to` counts from its start.
+    let res = std::str::from_utf8(&bytes).map(drop);
     if res.is_err() {
         bytes.truncate(original_len);
     }

@@ -73,7 +73,11 @@ pub(crate) fn poll_write_all<W: AsyncWrite + ?Sized>(
     written: &mut usize,
 ) -> Poll<io::Result<()>> {
     while *written < buf.len() {
-        let n = ready!(writer.as_mut().poll_write(cx, &buf[*written..]))?;
+        let n = match ready!(writer.as_mut().poll_write(cx, &buf[*written..])) {
+            // Interrupted means "try again", as in std.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            res => res?,
+        };
         if n == 0 {
             return Poll::Ready(Err(write_zero()));
         }

@@ -109,10 +109,15 @@ impl Context {
             }
             if let Some(task) = core.steal_work(&self.worker) {
                 core = self.run_task(task, core)?;
+            } else if context::has_deferred() {
+                // Tasks that yielded: turn the drivers once, then run them.
+                core = self.park_timeout(core, Some(std::time::Duration::ZERO));
             } else {
                 core = self.park(core);
             }
         }
+        // Wakers of yielded tasks: their tasks are being cancelled anyway.
+        context::wake_deferred();
         core.pre_shutdown(&self.worker);
         self.worker.handle.shutdown_core(core);
         Err(())
@@ -173,6 +178,8 @@ impl Context {
             Some(t) => park.park_timeout(t),
             None => park.park(),
         }
+        // Yielded tasks go back on the queue now that the drivers had their turn.
+        context::wake_deferred();
         let mut core = self
             .core
             .borrow_mut()
@@ -389,6 +396,8 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
         } => panic!("can call blocking only when running on the multi-threaded runtime"),
         EnterRuntime::Entered { .. } => {}
     }
+    // Yielded tasks must not stay behind in this thread's list when its core moves away.
+    context::wake_deferred();
     context::with_scheduler(|cx| {
         let Some(scheduler::Context::MultiThread(cx)) = cx else {
             return;

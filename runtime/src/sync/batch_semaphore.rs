@@ -1,0 +1,440 @@
+//! The fair counting semaphore under `Semaphore`, `Mutex`, `RwLock`, `OnceCell` and bounded `mpsc`.
+//!
+//! ## The state word
+//!
+//! `state = permits << PERMIT_SHIFT | WAITERS | CLOSED`:
+//!
+//! - `CLOSED` (bit 0): set once by [`Semaphore::close`]; every later acquire fails.
+//! - `WAITERS` (bit 1): set if and only if the waiter queue is non-empty. Changed only with the waiter
+//!   lock held.
+//! - `permits`: permits free for anyone to take. **While `WAITERS` is set this is zero**: permits that
+//!   come back are handed to queued waiters first, so a newcomer can never overtake the queue (FIFO
+//!   fairness, which is what makes `Mutex` fair and `RwLock` write-preferring).
+//!
+//! ## Fast paths (no lock)
+//!
+//! - acquire: CAS `permits - n` when `WAITERS` and `CLOSED` are clear and enough permits are free.
+//! - release: CAS `permits + n` when `WAITERS` is clear.
+//!
+//! ## Slow paths (under the waiter lock)
+//!
+//! - acquire: take whatever permits are free (all of them, partially satisfying the request), set
+//!   `WAITERS`, queue a waiter that still needs the rest.
+//! - release: walk the queue from the head, topping waiters up in order; a waiter whose need reaches
+//!   zero is unlinked, marked granted and woken (after the lock is dropped). When the queue empties,
+//!   clear `WAITERS` and put the remainder into `permits`.
+//! - cancel (a pending acquire future dropped): unlink the waiter and release the permits it had been
+//!   assigned; if it had been granted in full, release all of them. Nothing is lost.
+//! - close: set `CLOSED`, mark every queued waiter closed and wake it.
+
+use super::wait_list::{Key, WaitList, WakeList};
+use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
+use crate::loom::sync::Mutex;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll, Waker};
+
+const CLOSED: usize = 0b01;
+const WAITERS: usize = 0b10;
+const PERMIT_SHIFT: usize = 2;
+
+/// Errors of the internal semaphore: the only way an acquire fails is that it was closed.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Closed;
+
+/// Outcome of a try-acquire.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum TryAcquireError {
+    Closed,
+    NoPermits,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Waiting,
+    Granted,
+    Closed,
+}
+
+struct Waiter {
+    /// Permits still missing.
+    remaining: usize,
+    waker: Option<Waker>,
+    outcome: Outcome,
+}
+
+/// A FIFO-fair semaphore; see the module docs for the protocol.
+pub(crate) struct Semaphore {
+    state: AtomicUsize,
+    waiters: Mutex<WaitList<Waiter>>,
+}
+
+impl Semaphore {
+    /// The most permits a semaphore can hold.
+    pub(crate) const MAX_PERMITS: usize = usize::MAX >> 3;
+
+    /// A semaphore holding `permits` permits.
+    pub(crate) fn new(permits: usize) -> Self {
+        assert!(
+            permits <= Self::MAX_PERMITS,
+            "a semaphore may not have more than MAX_PERMITS permits ({})",
+            Self::MAX_PERMITS
+        );
+        Semaphore {
+            state: AtomicUsize::new(permits << PERMIT_SHIFT),
+            waiters: Mutex::new(WaitList::new()),
+        }
+    }
+
+    /// `new` usable in constants (not under loom, whose primitives are not `const`).
+    #[cfg(not(loom))]
+    pub(crate) const fn const_new(permits: usize) -> Self {
+        assert!(permits <= Self::MAX_PERMITS);
+        Semaphore {
+            state: AtomicUsize::new(permits << PERMIT_SHIFT),
+            waiters: Mutex::new(WaitList::new()),
+        }
+    }
+
+    /// A semaphore that is already closed, with no permits.
+    pub(crate) fn new_closed() -> Self {
+        Semaphore {
+            state: AtomicUsize::new(CLOSED),
+            waiters: Mutex::new(WaitList::new()),
+        }
+    }
+
+    /// `new_closed` usable in constants.
+    #[cfg(not(loom))]
+    pub(crate) const fn const_new_closed() -> Self {
+        Semaphore {
+            state: AtomicUsize::new(CLOSED),
+            waiters: Mutex::new(WaitList::new()),
+        }
+    }
+
+    /// Permits free right now.
+    pub(crate) fn available_permits(&self) -> usize {
+        self.state.load(Acquire) >> PERMIT_SHIFT
+    }
+
+    /// True once [`close`](Self::close) has been called.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.state.load(Acquire) & CLOSED != 0
+    }
+
+    /// Takes `n` permits if they are free and nobody is queued.
+    pub(crate) fn try_acquire(&self, n: usize) -> Result<(), TryAcquireError> {
+        assert!(n <= Self::MAX_PERMITS, "requested more than MAX_PERMITS");
+        let mut cur = self.state.load(Acquire);
+        loop {
+            if cur & CLOSED != 0 {
+                return Err(TryAcquireError::Closed);
+            }
+            if cur & WAITERS != 0 && n > 0 || (cur >> PERMIT_SHIFT) < n {
+                return Err(TryAcquireError::NoPermits);
+            }
+            match self
+                .state
+                .compare_exchange_weak(cur, cur - (n << PERMIT_SHIFT), AcqRel, Acquire)
+            {
+                Ok(_) => return Ok(()),
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// Removes up to `n` free permits for good; returns how many were removed.
+    pub(crate) fn forget_permits(&self, n: usize) -> usize {
+        let mut cur = self.state.load(Acquire);
+        loop {
+            let take = (cur >> PERMIT_SHIFT).min(n);
+            if take == 0 {
+                return 0;
+            }
+            match self.state.compare_exchange_weak(
+                cur,
+                cur - (take << PERMIT_SHIFT),
+                AcqRel,
+                Acquire,
+            ) {
+                Ok(_) => return take,
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// Gives `n` permits back (or adds new ones), serving queued waiters first.
+    pub(crate) fn release(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let mut cur = self.state.load(Acquire);
+        while cur & WAITERS == 0 {
+            assert!(
+                (cur >> PERMIT_SHIFT).saturating_add(n) <= Self::MAX_PERMITS,
+                "a semaphore may not have more than MAX_PERMITS permits"
+            );
+            let next = cur + (n << PERMIT_SHIFT);
+            match self.state.compare_exchange_weak(cur, next, AcqRel, Acquire) {
+                Ok(_) => return,
+                Err(actual) => cur = actual,
+            }
+        }
+        self.release_locked(n, self.waiters.lock());
+    }
+
+    /// Hands `n` permits to queued waiters in order; the remainder, once the queue is empty, goes to the
+    /// state word. Also clears `WAITERS` if the queue is (or becomes) empty, so callers that just
+    /// unlinked a waiter pass `n = 0` to restore the invariant.
+    fn release_locked<'a>(
+        &'a self,
+        mut n: usize,
+        mut list: super::LockGuard<'a, WaitList<Waiter>>,
+    ) {
+        let mut wakers = WakeList::new();
+        loop {
+            while let Some(key) = list.front() {
+                if n == 0 || !wakers.can_push() {
+                    break;
+                }
+                let w = list.get_mut(key);
+                let give = w.remaining.min(n);
+                w.remaining -= give;
+                n -= give;
+                if w.remaining == 0 {
+                    w.outcome = Outcome::Granted;
+                    let waker = w.waker.take();
+                    list.unlink(key);
+                    if let Some(waker) = waker {
+                        wakers.push(waker);
+                    }
+                }
+            }
+            if list.is_empty() {
+                // Nobody is waiting: the rest is free for the taking.
+                let mut cur = self.state.load(Acquire);
+                loop {
+                    assert!(
+                        (cur >> PERMIT_SHIFT).saturating_add(n) <= Self::MAX_PERMITS,
+                        "a semaphore may not have more than MAX_PERMITS permits"
+                    );
+                    let next = (cur & !WAITERS) + (n << PERMIT_SHIFT);
+                    match self.state.compare_exchange_weak(cur, next, AcqRel, Acquire) {
+                        Ok(_) => break,
+                        Err(actual) => cur = actual,
+                    }
+                }
+                n = 0;
+            }
+            drop(list);
+            wakers.wake_all();
+            if n == 0 {
+                return;
+            }
+            // The wake list filled up before the permits ran out: go round again.
+            list = self.waiters.lock();
+        }
+    }
+
+    /// Closes the semaphore: pending and future acquires fail. Permits can still be released.
+    pub(crate) fn close(&self) {
+        let mut list = self.waiters.lock();
+        self.state.fetch_or(CLOSED, AcqRel);
+        let mut wakers = WakeList::new();
+        loop {
+            while wakers.can_push() {
+                let Some(key) = list.pop_front() else { break };
+                let w = list.get_mut(key);
+                w.outcome = Outcome::Closed;
+                if let Some(waker) = w.waker.take() {
+                    wakers.push(waker);
+                }
+            }
+            let done = list.is_empty();
+            if done {
+                self.state.fetch_and(!WAITERS, AcqRel);
+            }
+            drop(list);
+            wakers.wake_all();
+            if done {
+                return;
+            }
+            list = self.waiters.lock();
+        }
+    }
+
+    /// Drives an acquire of `n` permits; `slot` is the caller's waiter key, kept between polls.
+    ///
+    /// Takes part in the cooperative budget. On `Ready` the slot is empty again.
+    pub(crate) fn poll_acquire(
+        &self,
+        cx: &mut Context<'_>,
+        n: usize,
+        slot: &mut Option<Key>,
+    ) -> Poll<Result<(), Closed>> {
+        let coop = ready!(crate::coop::poll_proceed(cx));
+        let res = self.poll_acquire_inner(cx, n, slot);
+        if res.is_ready() {
+            coop.made_progress();
+        }
+        res
+    }
+
+    fn poll_acquire_inner(
+        &self,
+        cx: &mut Context<'_>,
+        n: usize,
+        slot: &mut Option<Key>,
+    ) -> Poll<Result<(), Closed>> {
+        if let Some(key) = *slot {
+            let mut list = self.waiters.lock();
+            let w = list.get_mut(key);
+            return match w.outcome {
+                Outcome::Waiting => {
+                    let old = match &mut w.waker {
+                        Some(old) if old.will_wake(cx.waker()) => None,
+                        other => other.replace(cx.waker().clone()),
+                    };
+                    // Dropping a waker may run arbitrary code: not under the lock.
+                    drop(list);
+                    drop(old);
+                    Poll::Pending
+                }
+                Outcome::Granted if self.is_closed() => {
+                    // Granted, then closed before the owner saw it: a closed semaphore hands out
+                    // nothing, so give the permits back.
+                    list.release(key);
+                    *slot = None;
+                    drop(list);
+                    self.release(n);
+                    Poll::Ready(Err(Closed))
+                }
+                Outcome::Granted => {
+                    list.release(key);
+                    *slot = None;
+                    Poll::Ready(Ok(()))
+                }
+                Outcome::Closed => {
+                    let assigned = n - w.remaining;
+                    list.release(key);
+                    *slot = None;
+                    drop(list);
+                    self.release(assigned);
+                    Poll::Ready(Err(Closed))
+                }
+            };
+        }
+
+        match self.try_acquire(n) {
+            Ok(()) => return Poll::Ready(Ok(())),
+            Err(TryAcquireError::Closed) => return Poll::Ready(Err(Closed)),
+            Err(TryAcquireError::NoPermits) => {}
+        }
+
+        let mut list = self.waiters.lock();
+        let mut cur = self.state.load(Acquire);
+        loop {
+            if cur & CLOSED != 0 {
+                return Poll::Ready(Err(Closed));
+            }
+            let free = cur >> PERMIT_SHIFT;
+            if cur & WAITERS == 0 && free >= n {
+                match self.state.compare_exchange_weak(
+                    cur,
+                    cur - (n << PERMIT_SHIFT),
+                    AcqRel,
+                    Acquire,
+                ) {
+                    Ok(_) => return Poll::Ready(Ok(())),
+                    Err(actual) => {
+                        cur = actual;
+                        continue;
+                    }
+                }
+            }
+            // Not enough: take everything that is free and queue for the rest.
+            let next = (cur & CLOSED) | WAITERS;
+            match self.state.compare_exchange_weak(cur, next, AcqRel, Acquire) {
+                Ok(_) => {
+                    let key = list.push_back(Waiter {
+                        remaining: n - free,
+                        waker: Some(cx.waker().clone()),
+                        outcome: Outcome::Waiting,
+                    });
+                    *slot = Some(key);
+                    return Poll::Pending;
+                }
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// Abandons a pending acquire of `n` permits (its future was dropped), returning any permits it
+    /// had been given.
+    pub(crate) fn cancel(&self, n: usize, slot: &mut Option<Key>) {
+        let Some(key) = slot.take() else { return };
+        let mut list = self.waiters.lock();
+        let w = list.release(key);
+        let give_back = match w.outcome {
+            Outcome::Waiting | Outcome::Closed => n - w.remaining,
+            Outcome::Granted => n,
+        };
+        // Even with nothing to give back, the queue may have just become empty: fix `WAITERS`.
+        self.release_locked(give_back, list);
+    }
+
+    /// Acquires `n` permits, waiting in FIFO order.
+    pub(crate) fn acquire(&self, n: usize) -> Acquire<'_> {
+        assert!(n <= Self::MAX_PERMITS, "requested more than MAX_PERMITS");
+        Acquire {
+            sem: self,
+            n,
+            slot: None,
+        }
+    }
+}
+
+// No user code runs under the waiter lock, so a panic cannot leave the queue half-updated.
+impl std::panic::RefUnwindSafe for Semaphore {}
+impl std::panic::UnwindSafe for Semaphore {}
+
+impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Semaphore")
+            .field("permits", &self.available_permits())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// Future of [`Semaphore::acquire`]. Dropping it while pending loses no permits.
+#[must_use = "futures do nothing unless polled"]
+pub(crate) struct Acquire<'a> {
+    sem: &'a Semaphore,
+    n: usize,
+    slot: Option<Key>,
+}
+
+impl Future for Acquire<'_> {
+    type Output = Result<(), Closed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // `Acquire` is `Unpin`: it holds no self-references.
+        let this = self.get_mut();
+        this.sem.poll_acquire(cx, this.n, &mut this.slot)
+    }
+}
+
+impl Drop for Acquire<'_> {
+    fn drop(&mut self) {
+        self.sem.cancel(self.n, &mut self.slot);
+    }
+}
+
+impl fmt::Debug for Acquire<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Acquire").field("n", &self.n).finish()
+    }
+}

@@ -1,0 +1,304 @@
+//! The lock-free queue under every `mpsc` channel: a linked list of fixed-size blocks.
+//!
+//! ## Shape
+//!
+//! Messages are numbered `0, 1, 2, …` in the order senders claim them. Message `i` lives in slot
+//! `i % BLOCK_CAP` of the block whose `start` is `i - i % BLOCK_CAP`; blocks are chained through `next`
+//! in increasing `start` order.
+//!
+//! ## Sending (any number of threads)
+//!
+//! 1. Claim an index with `fetch_add` on `tail_pos`.
+//! 2. Find its block: start at `tail_block`, follow `next`, appending a new block where the chain ends.
+//!    On the way, a block whose slots are all written ("final") is passed over for good: `tail_block`
+//!    is CAS-moved past it, and the block is marked `RELEASED` with `observed_tail`, the value of
+//!    `tail_pos` right after the move.
+//! 3. Write the value into the slot, then set the slot's bit in the block's `ready` word (Release).
+//!
+//! ## Receiving (one thread at a time)
+//!
+//! The receiver reads index `index` once its ready bit is set (Acquire) and moves on; it never
+//! waits inside the list. A claimed slot whose bit is not yet set reads as `Busy`.
+//!
+//! ## Reclaiming blocks
+//!
+//! A block the receiver has finished is reused only when it is `RELEASED` and the receiver's `index`
+//! has reached its `observed_tail`. Why that is enough: a sender can hold a pointer to a block only if
+//! it loaded `tail_block` before `tail_block` moved past that block; it claimed its index before that
+//! load (both `SeqCst`, as are the move and the `tail_pos` load that follows it), so its index is below
+//! `observed_tail`. The receiver reading that index means the sender finished writing, and so finished
+//! walking. A reclaimed block is reset and appended after the current tail for reuse (three attempts,
+//! then it is freed), so a busy channel stops allocating once warmed up.
+
+use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::atomic::{AtomicPtr, AtomicUsize, Ordering::*};
+use std::mem::MaybeUninit;
+use std::ptr::{self, NonNull};
+
+#[cfg(not(loom))]
+const BLOCK_CAP: usize = if usize::BITS >= 64 { 32 } else { 16 };
+/// Tiny blocks under loom so that models cross block boundaries.
+#[cfg(loom)]
+const BLOCK_CAP: usize = 2;
+
+const SLOT_MASK: usize = BLOCK_CAP - 1;
+const READY_MASK: usize = (1 << BLOCK_CAP) - 1;
+/// Set in `ready` once `tail_block` has moved past the block; `observed_tail` is valid then.
+const RELEASED: usize = 1 << BLOCK_CAP;
+
+struct Block<T> {
+    /// Index of the first message this block holds.
+    start: AtomicUsize,
+    next: AtomicPtr<Block<T>>,
+    /// Bit `k` set: slot `k` holds a value. Plus `RELEASED`.
+    ready: AtomicUsize,
+    /// `tail_pos` when `tail_block` moved past this block.
+    observed_tail: AtomicUsize,
+    slots: [UnsafeCell<MaybeUninit<T>>; BLOCK_CAP],
+}
+
+impl<T> Block<T> {
+    fn alloc(start: usize) -> NonNull<Block<T>> {
+        let b = Box::new(Block {
+            start: AtomicUsize::new(start),
+            next: AtomicPtr::new(ptr::null_mut()),
+            ready: AtomicUsize::new(0),
+            observed_tail: AtomicUsize::new(0),
+            slots: std::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
+        });
+        NonNull::from(Box::leak(b))
+    }
+
+    fn is_final(&self) -> bool {
+        self.ready.load(Acquire) & READY_MASK == READY_MASK
+    }
+}
+
+/// The sending half of the list, shared by all senders.
+pub(crate) struct Tx<T> {
+    tail_pos: AtomicUsize,
+    tail_block: AtomicPtr<Block<T>>,
+}
+
+/// The receiving half; owned by the receiver (accessed only through `&mut`).
+pub(crate) struct Rx<T> {
+    /// The block holding `index`.
+    head: NonNull<Block<T>>,
+    /// The next message to read.
+    index: usize,
+    /// Oldest block not yet reclaimed; every block from here to `head` has been read.
+    free_head: NonNull<Block<T>>,
+}
+
+/// What [`Rx::pop`] found.
+pub(crate) enum Pop<T> {
+    Value(T),
+    /// Nothing has been claimed past the receiver's position.
+    Empty,
+    /// The next message was claimed but is still being written.
+    Busy,
+}
+
+/// A new empty list.
+pub(crate) fn list<T>() -> (Tx<T>, Rx<T>) {
+    let first = Block::<T>::alloc(0);
+    let tx = Tx {
+        tail_pos: AtomicUsize::new(0),
+        tail_block: AtomicPtr::new(first.as_ptr()),
+    };
+    let rx = Rx {
+        head: first,
+        index: 0,
+        free_head: first,
+    };
+    (tx, rx)
+}
+
+impl<T> Tx<T> {
+    /// Appends `value`. Never blocks; allocates a block at most once per `BLOCK_CAP` messages.
+    pub(crate) fn push(&self, value: T) {
+        let index = self.tail_pos.fetch_add(1, SeqCst);
+        let block = self.find_block(index);
+        let slot = index & SLOT_MASK;
+        // SAFETY: `find_block` returns a live block (see the module docs on reclaiming). The slot was
+        // claimed by our `fetch_add` alone, and the receiver reads it only after seeing its ready bit,
+        // which we set after this write.
+        unsafe {
+            let b = block.as_ref();
+            b.slots[slot].with_mut(|p| (*p).write(value));
+            b.ready.fetch_or(1 << slot, Release);
+        }
+    }
+
+    /// Number of messages ever claimed.
+    pub(crate) fn tail_position(&self) -> usize {
+        self.tail_pos.load(Acquire)
+    }
+
+    fn find_block(&self, index: usize) -> NonNull<Block<T>> {
+        let start = index & !SLOT_MASK;
+        let mut cur = self.tail_block.load(SeqCst);
+        // Only a run of final blocks at the front can move `tail_block`.
+        let mut may_advance = true;
+        loop {
+            // SAFETY: `cur` is `tail_block` or reached from it through `next`; such blocks are not
+            // reclaimed while we may still use them (module docs).
+            let block = unsafe { &*cur };
+            let block_start = block.start.load(Relaxed);
+            if block_start == start {
+                // SAFETY: non-null: it came from `tail_block` or a non-null `next`.
+                return unsafe { NonNull::new_unchecked(cur) };
+            }
+            debug_assert!(block_start < start, "tail_block moved past a claimed index");
+            let next = match NonNull::new(block.next.load(Acquire)) {
+                Some(next) => next.as_ptr(),
+                None => self.grow(block),
+            };
+            if may_advance && block.is_final() {
+                match self.tail_block.compare_exchange(cur, next, SeqCst, SeqCst) {
+                    Ok(_) => {
+                        let observed = self.tail_pos.load(SeqCst);
+                        block.observed_tail.store(observed, Relaxed);
+                        block.ready.fetch_or(RELEASED, Release);
+                    }
+                    Err(_) => may_advance = false,
+                }
+            } else {
+                may_advance = false;
+            }
+            cur = next;
+        }
+    }
+
+    /// Appends a block after `block` (or, if someone beat us to it, further down the chain, so the
+    /// allocation is not wasted) and returns `block`'s successor.
+    fn grow(&self, block: &Block<T>) -> *mut Block<T> {
+        let new = Block::<T>::alloc(block.start.load(Relaxed) + BLOCK_CAP);
+        let mut at = block;
+        let mut first_next = None;
+        loop {
+            match at
+                .next
+                .compare_exchange(ptr::null_mut(), new.as_ptr(), AcqRel, Acquire)
+            {
+                Ok(_) => return first_next.unwrap_or(new.as_ptr()),
+                Err(actual) => {
+                    first_next.get_or_insert(actual);
+                    // SAFETY: blocks after `tail_block` are live (never reclaimed ahead of the tail).
+                    at = unsafe { &*actual };
+                    // SAFETY: `new` is still ours alone: nobody can see it until a CAS succeeds.
+                    unsafe { new.as_ref() }
+                        .start
+                        .store(at.start.load(Relaxed) + BLOCK_CAP, Relaxed);
+                }
+            }
+        }
+    }
+
+    /// Resets `block` (which the receiver owns exclusively) and appends it after the tail for reuse,
+    /// or frees it if three attempts fail.
+    fn reuse(&self, block: NonNull<Block<T>>) {
+        // SAFETY: the receiver reclaimed `block`: no sender can reach it (module docs), so we own it.
+        let b = unsafe { block.as_ref() };
+        b.ready.store(0, Relaxed);
+        b.next.store(ptr::null_mut(), Relaxed);
+        // SAFETY: `tail_block` is never reclaimed; only the receiver (us) reclaims.
+        let mut at = unsafe { &*self.tail_block.load(Acquire) };
+        for _ in 0..3 {
+            b.start.store(at.start.load(Relaxed) + BLOCK_CAP, Relaxed);
+            match at
+                .next
+                .compare_exchange(ptr::null_mut(), block.as_ptr(), AcqRel, Acquire)
+            {
+                Ok(_) => return,
+                // SAFETY: blocks after the tail are live.
+                Err(actual) => at = unsafe { &*actual },
+            }
+        }
+        // SAFETY: still exclusively ours (every CAS failed); allocated by `Block::alloc` as a Box; the
+        // slots hold no values (all were read).
+        drop(unsafe { Box::from_raw(block.as_ptr()) });
+    }
+}
+
+impl<T> Rx<T> {
+    /// Takes the next message if it has been written.
+    pub(crate) fn pop(&mut self, tx: &Tx<T>) -> Pop<T> {
+        let start = self.index & !SLOT_MASK;
+        loop {
+            // SAFETY: `head` is live: only blocks before it are reclaimed.
+            let head = unsafe { self.head.as_ref() };
+            if head.start.load(Relaxed) == start {
+                break;
+            }
+            match NonNull::new(head.next.load(Acquire)) {
+                Some(next) => self.head = next,
+                None => return self.empty_or_busy(tx),
+            }
+        }
+        self.reclaim(tx);
+        // SAFETY: as above.
+        let head = unsafe { self.head.as_ref() };
+        let slot = self.index & SLOT_MASK;
+        if head.ready.load(Acquire) & (1 << slot) == 0 {
+            return self.empty_or_busy(tx);
+        }
+        // SAFETY: the ready bit (Acquire) says the sender finished writing this slot, and each slot is
+        // read once: `index` moves past it now.
+        let value = head.slots[slot].with(|p| unsafe { (*p).assume_init_read() });
+        self.index += 1;
+        Pop::Value(value)
+    }
+
+    fn empty_or_busy(&self, tx: &Tx<T>) -> Pop<T> {
+        if tx.tail_position() > self.index {
+            Pop::Busy
+        } else {
+            Pop::Empty
+        }
+    }
+
+    /// Hands finished blocks back to the senders' side for reuse.
+    fn reclaim(&mut self, tx: &Tx<T>) {
+        while self.free_head != self.head {
+            // SAFETY: blocks from `free_head` to `head` are live and fully read.
+            let block = unsafe { self.free_head.as_ref() };
+            let ready = block.ready.load(Acquire);
+            if ready & RELEASED == 0 || self.index < block.observed_tail.load(Relaxed) {
+                return;
+            }
+            let next = block.next.load(Acquire);
+            let old = self.free_head;
+            // SAFETY: a block before `head` always has a successor.
+            self.free_head = unsafe { NonNull::new_unchecked(next) };
+            tx.reuse(old);
+        }
+    }
+
+    /// Messages claimed but not yet received.
+    pub(crate) fn len(&self, tx: &Tx<T>) -> usize {
+        tx.tail_position().saturating_sub(self.index)
+    }
+
+    /// Drops every remaining message and frees every block.
+    ///
+    /// # Safety
+    ///
+    /// No sender may use `tx` any more (the channel itself is being dropped), and `self` must not be
+    /// used afterwards.
+    pub(crate) unsafe fn free_all(&mut self, tx: &Tx<T>) {
+        while let Pop::Value(v) = self.pop(tx) {
+            drop(v);
+        }
+        let mut cur = self.free_head.as_ptr();
+        while !cur.is_null() {
+            // SAFETY: every block is reachable exactly once from `free_head` (reused blocks are
+            // appended to the chain, failed reuses are freed at once) and nobody else uses them now.
+            let next = unsafe { (*cur).next.load(Relaxed) };
+            // SAFETY: as above; every block was allocated by `Block::alloc` as a `Box`, and its
+            // slots hold no values (all were popped).
+            drop(unsafe { Box::from_raw(cur) });
+            cur = next;
+        }
+    }
+}
