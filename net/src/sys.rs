@@ -232,3 +232,254 @@ pub(crate) fn recv(
     ))?;
     Ok(n as usize)
 }
+
+// ---- Added for UDP, `TcpSocket` and Unix sockets. ----
+
+/// `bind(2)` to an IP address.
+pub(crate) fn bind(fd: RawFd, addr: &SocketAddr) -> io::Result<()> {
+    let raw = raw_addr(addr);
+    // `raw` holds a valid sockaddr of `raw.len()` bytes.
+    syscall!(bind(fd, raw.as_ptr(), raw.len()))?;
+    Ok(())
+}
+
+/// `connect(2)` to an IP address; for a nonblocking stream socket `EINPROGRESS` is an error here,
+/// so callers that start a TCP handshake use `TcpStream::connect_fd` instead.
+pub(crate) fn connect(fd: RawFd, addr: &SocketAddr) -> io::Result<()> {
+    let raw = raw_addr(addr);
+    // `raw` holds a valid sockaddr of `raw.len()` bytes.
+    syscall!(connect(fd, raw.as_ptr(), raw.len()))?;
+    Ok(())
+}
+
+/// `sendto` with `MSG_NOSIGNAL`.
+pub(crate) fn send_to(fd: RawFd, buf: &[u8], addr: &SocketAddr) -> io::Result<usize> {
+    let raw = raw_addr(addr);
+    // `buf` is a live slice of `buf.len()` bytes; `raw` a valid sockaddr of `raw.len()` bytes.
+    let n = syscall!(sendto(
+        fd,
+        buf.as_ptr() as *const libc::c_void,
+        buf.len(),
+        libc::MSG_NOSIGNAL,
+        raw.as_ptr(),
+        raw.len()
+    ))?;
+    Ok(n as usize)
+}
+
+/// `recvfrom` into an uninitialised buffer: the byte count and the sender's IP address.
+pub(crate) fn recv_from(
+    fd: RawFd,
+    buf: &mut [MaybeUninit<u8>],
+    flags: libc::c_int,
+) -> io::Result<(usize, SocketAddr)> {
+    let mut storage = MaybeUninit::<libc::sockaddr_storage>::zeroed();
+    let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // `buf` is writable for `buf.len()` bytes; `storage` for `len` bytes.
+    let n = syscall!(recvfrom(
+        fd,
+        buf.as_mut_ptr() as *mut libc::c_void,
+        buf.len(),
+        flags,
+        storage.as_mut_ptr() as *mut libc::sockaddr,
+        &mut len
+    ))?;
+    // SAFETY: zero-initialised, then (partly) filled by the kernel: valid either way.
+    let addr = socket_addr(unsafe { storage.assume_init_ref() })?;
+    Ok((n as usize, addr))
+}
+
+/// `listen(2)`.
+pub(crate) fn listen(fd: RawFd, backlog: libc::c_int) -> io::Result<()> {
+    syscall!(listen(fd, backlog))?;
+    Ok(())
+}
+
+/// Sets a socket option whose value is a plain C struct (`ip_mreq`, `linger`, …).
+pub(crate) fn setsockopt_val<T: Copy>(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: &T,
+) -> io::Result<()> {
+    // `value` is a live `T` of exactly the size passed; the kernel only reads it.
+    syscall!(setsockopt(
+        fd,
+        level,
+        name,
+        value as *const T as *const libc::c_void,
+        size_of::<T>() as libc::socklen_t
+    ))?;
+    Ok(())
+}
+
+/// Reads a socket option whose value is a plain C struct; `T` must be valid when all-zero.
+pub(crate) fn getsockopt_val<T: Copy>(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+) -> io::Result<T> {
+    let mut value = MaybeUninit::<T>::zeroed();
+    let mut len = size_of::<T>() as libc::socklen_t;
+    // `value` is writable for `len` bytes; the kernel writes at most that many.
+    syscall!(getsockopt(
+        fd,
+        level,
+        name,
+        value.as_mut_ptr() as *mut libc::c_void,
+        &mut len
+    ))?;
+    // SAFETY: callers only use C structs of integers, for which all-zero (then partly overwritten
+    // by the kernel) is a valid value.
+    Ok(unsafe { value.assume_init() })
+}
+
+/// A connected pair of nonblocking, close-on-exec Unix sockets of type `ty`.
+pub(crate) fn socketpair(ty: libc::c_int) -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [-1 as libc::c_int; 2];
+    // `fds` has room for the two descriptors socketpair writes.
+    syscall!(socketpair(
+        libc::AF_UNIX,
+        ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+        0,
+        fds.as_mut_ptr()
+    ))?;
+    // SAFETY: socketpair returned two new descriptors that nothing else owns.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// Accepts one connection without asking for the peer's address (Unix listeners; the address is
+/// read afterwards, if wanted).
+pub(crate) fn accept_unnamed(fd: RawFd) -> io::Result<OwnedFd> {
+    let new = syscall!(accept4(
+        fd,
+        std::ptr::null_mut(),
+        std::ptr::null_mut(),
+        libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC
+    ))?;
+    // SAFETY: accept4 returned a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(new) })
+}
+
+/// A Unix socket address in the C layout.
+pub(crate) struct UnixRawAddr {
+    addr: libc::sockaddr_un,
+    len: libc::socklen_t,
+}
+
+impl UnixRawAddr {
+    /// From a path. On Linux a path whose first byte is NUL names an abstract socket (the bytes
+    /// after it, no terminator); any other path is a file system name, NUL-terminated.
+    pub(crate) fn from_path(path: &std::path::Path) -> io::Result<UnixRawAddr> {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = path.as_os_str().as_bytes();
+        let abstract_name = bytes.first() == Some(&0);
+        if !abstract_name && bytes.contains(&0) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "paths must not contain interior null bytes",
+            ));
+        }
+        Self::from_bytes(bytes, !abstract_name)
+    }
+
+    /// From a `std` address: a path name, an abstract name, or unnamed (binding to it autobinds).
+    pub(crate) fn from_std(addr: &std::os::unix::net::SocketAddr) -> io::Result<UnixRawAddr> {
+        use std::os::linux::net::SocketAddrExt;
+        if let Some(path) = addr.as_pathname() {
+            Self::from_path(path)
+        } else if let Some(name) = addr.as_abstract_name() {
+            let mut bytes = Vec::with_capacity(name.len() + 1);
+            bytes.push(0);
+            bytes.extend_from_slice(name);
+            Self::from_bytes(&bytes, false)
+        } else {
+            Self::from_bytes(&[], false)
+        }
+    }
+
+    fn from_bytes(bytes: &[u8], nul_terminate: bool) -> io::Result<UnixRawAddr> {
+        // SAFETY: sockaddr_un is plain old data; all-zero is a valid value.
+        let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+        addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+        let room = addr.sun_path.len() - nul_terminate as usize;
+        if bytes.len() > room {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "path must be shorter than SUN_LEN",
+            ));
+        }
+        for (dst, src) in addr.sun_path.iter_mut().zip(bytes) {
+            *dst = *src as libc::c_char;
+        }
+        let base = std::mem::offset_of!(libc::sockaddr_un, sun_path);
+        let len = base + bytes.len() + (nul_terminate && !bytes.is_empty()) as usize;
+        Ok(UnixRawAddr {
+            addr,
+            len: len as libc::socklen_t,
+        })
+    }
+
+    fn as_ptr(&self) -> *const libc::sockaddr {
+        &self.addr as *const libc::sockaddr_un as *const libc::sockaddr
+    }
+}
+
+/// `bind(2)` to a Unix address.
+pub(crate) fn bind_unix(fd: RawFd, addr: &UnixRawAddr) -> io::Result<()> {
+    // `addr` holds a valid sockaddr_un of which the first `addr.len` bytes are meaningful.
+    syscall!(bind(fd, addr.as_ptr(), addr.len))?;
+    Ok(())
+}
+
+/// `connect(2)` to a Unix address (returns `EINPROGRESS`/`EAGAIN` as errors, for the caller).
+pub(crate) fn connect_unix(fd: RawFd, addr: &UnixRawAddr) -> io::Result<()> {
+    // As for `bind_unix`.
+    syscall!(connect(fd, addr.as_ptr(), addr.len))?;
+    Ok(())
+}
+
+/// `sendto` a Unix address, with `MSG_NOSIGNAL`.
+pub(crate) fn send_to_unix(fd: RawFd, buf: &[u8], addr: &UnixRawAddr) -> io::Result<usize> {
+    // `buf` is a live slice; `addr` a valid sockaddr_un of `addr.len` meaningful bytes.
+    let n = syscall!(sendto(
+        fd,
+        buf.as_ptr() as *const libc::c_void,
+        buf.len(),
+        libc::MSG_NOSIGNAL,
+        addr.as_ptr(),
+        addr.len
+    ))?;
+    Ok(n as usize)
+}
+
+/// The interface name of `SO_BINDTODEVICE`, if the socket is bound to one.
+pub(crate) fn device(fd: RawFd) -> io::Result<Option<Vec<u8>>> {
+    let mut buf = [0u8; libc::IFNAMSIZ];
+    let mut len = buf.len() as libc::socklen_t;
+    // `buf` is writable for `len` bytes; the kernel writes at most that many and updates `len`.
+    syscall!(getsockopt(
+        fd,
+        libc::SOL_SOCKET,
+        libc::SO_BINDTODEVICE,
+        buf.as_mut_ptr() as *mut libc::c_void,
+        &mut len
+    ))?;
+    let name = &buf[..(len as usize).min(buf.len())];
+    let name = name.split(|&b| b == 0).next().unwrap_or(&[]);
+    Ok((!name.is_empty()).then(|| name.to_vec()))
+}
+
+/// Sets (or, with `None`, removes) `SO_BINDTODEVICE`.
+pub(crate) fn bind_device(fd: RawFd, interface: Option<&[u8]>) -> io::Result<()> {
+    let name = interface.unwrap_or(&[]);
+    // `name` is a live slice of the length passed; the kernel copies at most IFNAMSIZ bytes.
+    syscall!(setsockopt(
+        fd,
+        libc::SOL_SOCKET,
+        libc::SO_BINDTODEVICE,
+        name.as_ptr() as *const libc::c_void,
+        name.len() as libc::socklen_t
+    ))?;
+    Ok(())
+}

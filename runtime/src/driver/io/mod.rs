@@ -11,10 +11,16 @@
 //! the turn's tick and wakes the tasks it satisfies. An eventfd, registered under a reserved token, lets
 //! other threads interrupt the wait ([`Handle::unpark`]).
 
+mod async_fd;
 mod ready;
 mod registration;
 mod scheduled_io;
 
+#[allow(deprecated)]
+pub use async_fd::AsyncFdTryNewError;
+pub use async_fd::{
+    AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdRegisterError, TryIoError,
+};
 pub use ready::{Interest, Ready};
 pub use registration::{Readiness, Registration};
 pub use scheduled_io::ReadyEvent;

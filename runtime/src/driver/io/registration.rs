@@ -93,6 +93,12 @@ impl Registration {
         self.io.clear_readiness(event);
     }
 
+    /// Records readiness that is known without waiting for an event (e.g. a new socket pair starts
+    /// writable), so that `try_*` calls and `ready()` see it at once.
+    pub fn assume_ready(&self, ready: super::Ready) {
+        self.io.assume_ready(ready);
+    }
+
     /// The readiness currently cached for `interest`.
     pub fn readiness_now(&self, interest: Interest) -> ReadyEvent {
         self.io.snapshot(interest)

@@ -111,6 +111,12 @@ impl ScheduledIo {
         self.wake(ready);
     }
 
+    /// Records readiness known without an event (a fresh socket pair is writable), at the current tick.
+    /// Nobody can be waiting on a new registration, so nobody is woken.
+    pub(crate) fn assume_ready(&self, ready: Ready) {
+        self.readiness.fetch_or(ready.as_usize(), AcqRel);
+    }
+
     /// Marks the registration dead (driver shutdown) and wakes everyone.
     pub(crate) fn shutdown(&self) {
         self.readiness.fetch_or(SHUTDOWN, AcqRel);
