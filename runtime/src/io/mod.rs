@@ -5,7 +5,8 @@
 //! Around them: buffering ([`BufReader`], [`BufWriter`], [`BufStream`]), copying ([`copy`],
 //! [`copy_buf`], [`copy_bidirectional`]), splitting one stream into halves ([`split`]) or joining two
 //! into one ([`join`]), in-memory pipes ([`duplex`], [`simplex`]), the trivial [`empty`], [`sink`] and
-//! [`repeat`], and the process's standard streams ([`stdin`], [`stdout`], [`stderr`]).
+//! [`repeat`], and the process's standard streams ([`stdin`], [`stdout`], [`stderr`]). The readiness
+//! types of the I/O driver, [`Interest`] and [`Ready`], live here too.
 //!
 //! Operations that can be ready again and again without waiting (copies, in-memory pipes, `empty`,
 //! `sink`, `repeat`) spend the task's cooperative budget, so a loop over them still lets other tasks
@@ -15,13 +16,18 @@ mod async_buf_read;
 mod async_read;
 mod async_seek;
 mod async_write;
+mod blocking;
 mod join;
 mod read_buf;
 mod split;
+mod stdio;
+#[cfg(unix)]
+pub mod unix;
 mod util;
 
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 
+pub use crate::driver::io::{Interest, Ready};
 pub use async_buf_read::AsyncBufRead;
 pub use async_read::AsyncRead;
 pub use async_seek::AsyncSeek;
@@ -29,6 +35,7 @@ pub use async_write::AsyncWrite;
 pub use join::{join, Join};
 pub use read_buf::ReadBuf;
 pub use split::{split, ReadHalf, WriteHalf};
+pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 pub use util::async_buf_read_ext::AsyncBufReadExt;
 pub use util::async_read_ext::AsyncReadExt;
 pub use util::async_seek_ext::AsyncSeekExt;

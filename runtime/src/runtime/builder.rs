@@ -41,6 +41,11 @@ pub struct Builder {
     enable_io: bool,
     enable_time: bool,
     start_paused: bool,
+    name: Option<String>,
+    before_park: Option<Callback>,
+    after_unpark: Option<Callback>,
+    global_queue_interval: Option<u32>,
+    event_interval: Option<u32>,
 }
 
 impl Builder {
@@ -67,6 +72,11 @@ impl Builder {
             enable_io: false,
             enable_time: false,
             start_paused: false,
+            name: None,
+            before_park: None,
+            after_unpark: None,
+            global_queue_interval: None,
+            event_interval: None,
         }
     }
 
@@ -158,10 +168,86 @@ impl Builder {
         self
     }
 
+    /// Runs `f` on a worker thread (or the current-thread driver) just before it goes idle and sleeps.
+    pub fn on_thread_park<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.before_park = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on a worker thread (or the current-thread driver) just after it wakes from idle.
+    pub fn on_thread_unpark<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.after_unpark = Some(Arc::new(f));
+        self
+    }
+
     /// How long an idle blocking-pool thread waits for work before it exits (default 10 s).
     pub fn thread_keep_alive(&mut self, duration: Duration) -> &mut Self {
         self.keep_alive = Some(duration);
         self
+    }
+
+    /// Names the runtime (see [`Handle::name`](super::Handle::name)).
+    ///
+    /// # Panics
+    /// If the name is empty or only white space.
+    #[track_caller]
+    pub fn name(&mut self, val: impl Into<String>) -> &mut Self {
+        let val = val.into();
+        assert!(!val.trim().is_empty(), "runtime name shouldn't be empty");
+        self.name = Some(val);
+        self
+    }
+
+    /// Ticks between two looks at the shared (inject) queue before the worker's own; lower is fairer
+    /// to tasks woken from outside, higher favours locality. Default 31 (current-thread) or 61
+    /// (multi-thread).
+    ///
+    /// # Panics
+    /// If `val` is 0.
+    #[track_caller]
+    pub fn global_queue_interval(&mut self, val: u32) -> &mut Self {
+        assert!(val > 0, "global_queue_interval must be greater than 0");
+        self.global_queue_interval = Some(val);
+        self
+    }
+
+    /// Ticks between two non-blocking turns of the I/O and time drivers by a busy worker. Default 61.
+    ///
+    /// # Panics
+    /// If `val` is 0.
+    #[track_caller]
+    pub fn event_interval(&mut self, val: u32) -> &mut Self {
+        assert!(val > 0, "event_interval must be greater than 0");
+        self.event_interval = Some(val);
+        self
+    }
+
+    fn scheduler_config(&self) -> scheduler::Config {
+        let (gqi, ei) = match self.kind {
+            Kind::CurrentThread => (
+                crate::scheduler::current_thread::GLOBAL_QUEUE_INTERVAL,
+                crate::scheduler::current_thread::EVENT_INTERVAL,
+            ),
+            Kind::MultiThread => (
+                crate::scheduler::multi_thread::GLOBAL_QUEUE_INTERVAL,
+                crate::scheduler::multi_thread::EVENT_INTERVAL,
+            ),
+        };
+        scheduler::Config {
+            global_queue_interval: self.global_queue_interval.unwrap_or(gqi),
+            fixed_global_queue_interval: self.global_queue_interval,
+            before_park: self.before_park.clone(),
+            after_unpark: self.after_unpark.clone(),
+            event_interval: self.event_interval.unwrap_or(ei),
+            id: super::Id::next(),
+            name: self.name.clone(),
+        }
     }
 
     /// Creates the runtime.
@@ -188,7 +274,7 @@ impl Builder {
         })?;
         match self.kind {
             Kind::CurrentThread => {
-                let (ct, handle) = CurrentThread::new(spawner, driver);
+                let (ct, handle) = CurrentThread::new(spawner, driver, self.scheduler_config());
                 Ok(Runtime {
                     scheduler: Scheduler::CurrentThread(ct),
                     handle: Handle {
@@ -200,7 +286,8 @@ impl Builder {
             }
             Kind::MultiThread => {
                 let workers = self.worker_threads.unwrap_or_else(default_worker_threads);
-                let (mut mt, handle) = MultiThread::new(workers, spawner, driver);
+                let (mut mt, handle) =
+                    MultiThread::new(workers, spawner, driver, self.scheduler_config());
                 let handle = Handle {
                     inner: scheduler::Handle::MultiThread(handle),
                 };

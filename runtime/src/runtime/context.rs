@@ -115,16 +115,26 @@ pub(crate) struct SetCurrentGuard {
 }
 
 pub(crate) fn set_current(handle: &scheduler::Handle) -> SetCurrentGuard {
-    CONTEXT.with(|c| {
-        let prev = c.handle.borrow_mut().replace(handle.clone());
-        let depth = c.depth.get() + 1;
-        c.depth.set(depth);
-        SetCurrentGuard { prev, depth }
-    })
+    // During thread exit (a runtime kept in a thread-local being dropped) the context may be gone
+    // already; then there is nothing to set, and the guard restores nothing.
+    CONTEXT
+        .try_with(|c| {
+            let prev = c.handle.borrow_mut().replace(handle.clone());
+            let depth = c.depth.get() + 1;
+            c.depth.set(depth);
+            SetCurrentGuard { prev, depth }
+        })
+        .unwrap_or(SetCurrentGuard {
+            prev: None,
+            depth: usize::MAX,
+        })
 }
 
 impl Drop for SetCurrentGuard {
     fn drop(&mut self) {
+        if self.depth == usize::MAX {
+            return;
+        }
         let _ = CONTEXT.try_with(|c| {
             if c.depth.get() != self.depth {
                 if !std::thread::panicking() {
@@ -259,7 +269,25 @@ pub(crate) fn set_scheduler<R>(cx: &scheduler::Context, f: impl FnOnce() -> R) -
             let _ = CONTEXT.try_with(|c| c.scheduler.set(self.0));
         }
     }
-    let prev = CONTEXT.with(|c| c.scheduler.replace(cx as *const _));
+    let Ok(prev) = CONTEXT.try_with(|c| c.scheduler.replace(cx as *const _)) else {
+        // Thread exit: no context to install; run without one (wakes take the remote path).
+        return f();
+    };
+    let _reset = Reset(prev);
+    f()
+}
+
+/// Runs `f` with no scheduler context installed (restoring the current one afterwards).
+pub(crate) fn without_scheduler<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(*const scheduler::Context);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let _ = CONTEXT.try_with(|c| c.scheduler.set(self.0));
+        }
+    }
+    let Ok(prev) = CONTEXT.try_with(|c| c.scheduler.replace(std::ptr::null())) else {
+        return f();
+    };
     let _reset = Reset(prev);
     f()
 }

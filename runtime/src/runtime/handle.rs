@@ -26,6 +26,9 @@ pub struct Handle {
     pub(crate) inner: scheduler::Handle,
 }
 
+impl std::panic::UnwindSafe for Handle {}
+impl std::panic::RefUnwindSafe for Handle {}
+
 /// Which scheduler a runtime uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -134,6 +137,16 @@ impl Handle {
             scheduler::Handle::CurrentThread(_) => RuntimeFlavor::CurrentThread,
             scheduler::Handle::MultiThread(_) => RuntimeFlavor::MultiThread,
         }
+    }
+
+    /// The runtime's id, unique among the runtimes of this process.
+    pub fn id(&self) -> super::Id {
+        self.inner.config().id
+    }
+
+    /// The name given with [`Builder::name`](super::Builder::name), if any.
+    pub fn name(&self) -> Option<&str> {
+        self.inner.config().name.as_deref()
     }
 
     /// A view of the runtime's counters.

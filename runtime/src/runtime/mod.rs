@@ -14,6 +14,31 @@ pub(crate) mod park;
 pub use builder::Builder;
 pub use context::TryCurrentError;
 pub use handle::{EnterGuard, Handle, RuntimeFlavor, RuntimeMetrics};
+pub use id::Id;
+
+mod id {
+    //! `runtime::Id`: an opaque, process-unique runtime identifier.
+    use std::fmt;
+    use std::num::NonZeroU64;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// An opaque id that is unique among the runtimes of this process. Mirrors `tokio::runtime::Id`.
+    #[derive(Clone, Copy, Debug, Hash, Eq, PartialEq, Ord, PartialOrd)]
+    pub struct Id(NonZeroU64);
+
+    impl Id {
+        pub(crate) fn next() -> Id {
+            static NEXT: AtomicU64 = AtomicU64::new(1);
+            Id(NonZeroU64::new(NEXT.fetch_add(1, Ordering::Relaxed)).expect("runtime ids wrapped"))
+        }
+    }
+
+    impl fmt::Display for Id {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+}
 
 use crate::blocking::BlockingPool;
 use crate::scheduler::{self, current_thread::CurrentThread, multi_thread::MultiThread};
@@ -89,6 +114,11 @@ impl Runtime {
         self.handle.spawn_blocking(f)
     }
 
+    /// A view of the runtime's counters.
+    pub fn metrics(&self) -> RuntimeMetrics {
+        self.handle.metrics()
+    }
+
     /// The runtime's handle.
     pub fn handle(&self) -> &Handle {
         &self.handle
@@ -130,6 +160,11 @@ impl Runtime {
         }
     }
 }
+
+// A panic caught around `block_on` leaves the runtime usable: its state is guarded by its own locks
+// and atomics, and a core left behind by an unwinding `block_on` is put back by its guard.
+impl std::panic::UnwindSafe for Runtime {}
+impl std::panic::RefUnwindSafe for Runtime {}
 
 impl Drop for Runtime {
     fn drop(&mut self) {

@@ -90,6 +90,16 @@ impl Parker {
 
 impl Inner {
     fn park(&self, timeout: Option<Duration>) {
+        if timeout == Some(Duration::ZERO) {
+            // A maintenance turn: poll the driver (if free) for events and due timers without
+            // sleeping, and leave any wake-up token for the next real park.
+            if let Some(shared) = &self.driver {
+                if let Some(mut driver) = shared.driver.try_lock() {
+                    driver.park(Some(Duration::ZERO));
+                }
+            }
+            return;
+        }
         // Fast path: consume a waiting token.
         if self
             .state
@@ -100,11 +110,6 @@ impl Inner {
         }
         if let Some(shared) = &self.driver {
             if let Some(mut driver) = shared.driver.try_lock() {
-                if timeout == Some(Duration::ZERO) {
-                    // A maintenance turn: poll for events without sleeping.
-                    driver.park(Some(Duration::ZERO));
-                    return;
-                }
                 match self
                     .state
                     .compare_exchange(EMPTY, PARKED_DRIVER, Acquire, Acquire)
@@ -121,9 +126,6 @@ impl Inner {
                 self.state.swap(EMPTY, Acquire);
                 return;
             }
-        }
-        if timeout == Some(Duration::ZERO) {
-            return;
         }
         let mut guard = self.mutex.lock();
         match self.state.compare_exchange(EMPTY, PARKED, Acquire, Acquire) {
@@ -209,6 +211,12 @@ thread_local! {
 ///
 /// The caller is responsible for the runtime-context checks (no nested runtimes).
 pub(crate) fn block_on<F: Future>(f: F) -> F::Output {
+    // A plain blocking loop: no scheduler runs here, even if this thread is a worker inside
+    // `block_in_place` (so `yield_now` must wake at once instead of waiting for that scheduler).
+    crate::runtime::context::without_scheduler(|| block_on_inner(f))
+}
+
+fn block_on_inner<F: Future>(f: F) -> F::Output {
     let waker = CURRENT_WAKER.with(Waker::clone);
     let mut cx = Context::from_waker(&waker);
     let mut f = pin!(f);

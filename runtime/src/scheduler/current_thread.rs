@@ -26,10 +26,10 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll, Wake, Waker};
 
-/// Inject-queue-first cadence (Tokio's figure for this scheduler).
-const GLOBAL_QUEUE_INTERVAL: u32 = 31;
-/// Tasks run between two polls of the drivers (I/O, timers) without blocking.
-const EVENT_INTERVAL: u32 = 61;
+/// Default inject-queue-first cadence (Tokio's figure for this scheduler).
+pub(crate) const GLOBAL_QUEUE_INTERVAL: u32 = 31;
+/// Default tasks run between two polls of the drivers (I/O, timers) without blocking.
+pub(crate) const EVENT_INTERVAL: u32 = 61;
 
 /// The part that moves to whichever thread drives the runtime.
 pub(crate) struct Core {
@@ -48,6 +48,7 @@ pub(crate) struct Handle {
     unpark: Unparker,
     pub(crate) blocking: Spawner,
     pub(crate) driver: crate::driver::Handle,
+    pub(crate) config: crate::scheduler::Config,
 }
 
 /// The scheduler as the `Runtime` holds it.
@@ -67,6 +68,7 @@ impl CurrentThread {
     pub(crate) fn new(
         blocking: Spawner,
         driver: Option<Arc<crate::driver::Shared>>,
+        config: crate::scheduler::Config,
     ) -> (CurrentThread, Arc<Handle>) {
         let park = Parker::with_driver(driver.clone());
         let handle = Arc::new(Handle {
@@ -76,6 +78,7 @@ impl CurrentThread {
             unpark: park.unparker(),
             blocking,
             driver: driver.map(|d| d.handle.clone()).unwrap_or_default(),
+            config,
         });
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(64),
@@ -197,12 +200,12 @@ impl CoreGuard<'_> {
                     return v;
                 }
             }
-            for _ in 0..EVENT_INTERVAL {
+            for _ in 0..handle.config.event_interval {
                 let task = {
                     let mut slot = cx.core.borrow_mut();
                     let core = slot.as_mut().expect("current_thread core missing");
                     core.tick = core.tick.wrapping_add(1);
-                    if core.tick % GLOBAL_QUEUE_INTERVAL == 0 {
+                    if core.tick % handle.config.global_queue_interval == 0 {
                         handle.inject.pop().or_else(|| core.tasks.pop_front())
                     } else {
                         core.tasks.pop_front().or_else(|| handle.inject.pop())
@@ -214,8 +217,18 @@ impl CoreGuard<'_> {
                         if context::has_deferred() {
                             cx.park(Some(std::time::Duration::ZERO));
                             context::wake_deferred();
-                        } else if !handle.woken.load(Acquire) {
+                        } else if handle.woken.load(Acquire) {
+                            // The future is ready to run again, but the drivers get their turn
+                            // first: a future that keeps waking itself must not starve timers and I/O.
+                            cx.park(Some(std::time::Duration::ZERO));
+                        } else {
+                            if let Some(f) = &handle.config.before_park {
+                                f();
+                            }
                             cx.park(None);
+                            if let Some(f) = &handle.config.after_unpark {
+                                f();
+                            }
                         }
                         continue 'outer;
                     }

@@ -13,6 +13,23 @@ use crate::task::{Id, JoinHandle};
 use std::future::Future;
 use std::sync::Arc;
 
+/// Settings shared by both schedulers.
+#[derive(Clone)]
+pub(crate) struct Config {
+    /// Ticks between two looks at the inject queue before the local queue.
+    pub(crate) global_queue_interval: u32,
+    /// Ticks between two non-blocking turns of the drivers.
+    pub(crate) event_interval: u32,
+    /// Set when the user fixed the interval (`Builder::global_queue_interval`): no tuning then.
+    pub(crate) fixed_global_queue_interval: Option<u32>,
+    /// `Builder::on_thread_park` / `on_thread_unpark`.
+    pub(crate) before_park: Option<crate::runtime::builder::Callback>,
+    pub(crate) after_unpark: Option<crate::runtime::builder::Callback>,
+    /// The runtime's id and optional name.
+    pub(crate) id: crate::runtime::Id,
+    pub(crate) name: Option<String>,
+}
+
 /// A handle to one of the schedulers.
 #[derive(Clone)]
 pub(crate) enum Handle {
@@ -42,6 +59,13 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => &h.blocking,
             Handle::MultiThread(h) => &h.blocking,
+        }
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        match self {
+            Handle::CurrentThread(h) => &h.config,
+            Handle::MultiThread(h) => &h.config,
         }
     }
 

@@ -288,13 +288,15 @@ impl<F: Future> Future for RunUntil<'_, F> {
 
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified) {
-        let local = CURRENT.with(|c| match &*c.borrow() {
-            Some(cx) if Arc::ptr_eq(&cx.shared, self) => {
-                cx.queue.borrow_mut().push_back(task);
-                None
+        let mut task = Some(task);
+        let _ = CURRENT.try_with(|c| {
+            if let Some(cx) = &*c.borrow() {
+                if Arc::ptr_eq(&cx.shared, self) {
+                    cx.queue.borrow_mut().extend(task.take());
+                }
             }
-            _ => Some(task),
         });
+        let local = task;
         if let Some(task) = local {
             let mut remote = self.remote.lock();
             match remote.as_mut() {

@@ -287,12 +287,24 @@ unsafe fn poll<F: Future, S: Schedule>(raw: RawTask) {
     let res = {
         let _id = IdGuard::enter(header.id);
         catch_unwind(AssertUnwindSafe(|| {
-            cell.stage.with_mut(|p| match &mut *p {
+            // If the poll panics, the future is dropped while the panic unwinds (as Tokio does), so
+            // its destructor sees `std::thread::panicking()`.
+            struct DropOnUnwind<'a, F: Future, S>(&'a Cell<F, S>);
+            impl<F: Future, S> Drop for DropOnUnwind<'_, F, S> {
+                fn drop(&mut self) {
+                    // SAFETY: we hold RUNNING, which gives us the stage.
+                    unsafe { set_stage(self.0, Stage::Consumed) };
+                }
+            }
+            let guard = DropOnUnwind(cell);
+            let res = cell.stage.with_mut(|p| match &mut *p {
                 // SAFETY: the future lives inside the heap block, which never moves until it is freed,
                 // and it is dropped in place: the pin contract holds.
                 Stage::Running(f) => Pin::new_unchecked(f).poll(&mut cx),
                 _ => unreachable!("task polled with no future"),
-            })
+            });
+            std::mem::forget(guard);
+            res
         }))
     };
 
@@ -312,7 +324,7 @@ unsafe fn poll<F: Future, S: Schedule>(raw: RawTask) {
             complete::<F, S>(raw);
         }
         Err(payload) => {
-            let _ = catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed)));
+            // The future was dropped during the unwind (`DropOnUnwind`).
             set_stage(
                 cell,
                 Stage::Finished(Err(JoinError::panic(header.id, payload))),

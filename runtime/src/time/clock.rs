@@ -66,10 +66,6 @@ impl Clock {
         }
     }
 
-    /// True while the clock is frozen.
-    pub(crate) fn is_paused(&self) -> bool {
-        self.inner.lock().unfrozen.is_none()
-    }
 
     /// Freezes the clock.
     ///

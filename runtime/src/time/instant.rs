@@ -69,10 +69,6 @@ impl Instant {
         self.std.checked_sub(duration).map(Instant::from_std)
     }
 
-    /// An instant about 30 years from now: "never", for timers.
-    pub(crate) fn far_future() -> Instant {
-        Instant::now() + super::MAX_DELAY
-    }
 }
 
 impl From<std::time::Instant> for Instant {

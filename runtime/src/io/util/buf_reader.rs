@@ -23,9 +23,23 @@ pin_project_lite::pin_project! {
         // Unread bytes are `buf[pos..filled]`.
         pos: usize,
         filled: usize,
-        // A seek waiting for `poll_complete` (seeking needs the buffer length, known at start).
-        seek: Option<SeekFrom>,
+        // Where a seek through this reader stands (see `SeekState`).
+        seek: SeekState,
     }
+}
+
+/// The progress of a seek through a [`BufReader`]; seeking is deferred to `poll_complete` because it
+/// must first wait for the inner reader to finish any seek of its own.
+#[derive(Debug, Clone, Copy)]
+enum SeekState {
+    /// No seek of ours waits to be started.
+    Idle,
+    /// `start_seek` was called with this position; nothing is started on the inner reader yet.
+    Start(SeekFrom),
+    /// `SeekFrom::Current(n)` could not be folded into one inner seek (subtracting the buffered
+    /// bytes overflowed): the inner reader is seeking back over the buffered bytes, and
+    /// `SeekFrom::Current(n)` follows once that completes.
+    Underflow(i64),
 }
 
 impl<R: AsyncRead> BufReader<R> {
@@ -46,7 +60,7 @@ impl<R: AsyncRead> BufReader<R> {
             buf: vec![0; capacity].into_boxed_slice(),
             pos: 0,
             filled: 0,
-            seek: None,
+            seek: SeekState::Idle,
         }
     }
 }
@@ -126,29 +140,48 @@ impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
     /// Seeks the inner reader. Seeking always discards the buffer; `SeekFrom::Current` counts from
     /// the position of the next byte this `BufReader` would return, not the inner reader's.
     fn start_seek(self: Pin<&mut Self>, pos: SeekFrom) -> io::Result<()> {
-        *self.project().seek = Some(pos);
+        *self.project().seek = SeekState::Start(pos);
         Ok(())
     }
 
     fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
-        if let Some(pos) = self.seek {
-            // Finish any seek in progress on the inner reader before starting ours.
-            ready!(self.as_mut().get_pin_mut().poll_complete(cx))?;
-            // From here the seek is either started or failed; never retried.
-            *self.as_mut().project().seek = None;
-            let pos = match pos {
-                SeekFrom::Current(n) => {
-                    let buffered = (self.filled - self.pos) as i64;
-                    SeekFrom::Current(n.checked_sub(buffered).ok_or_else(|| {
-                        io::Error::new(io::ErrorKind::InvalidInput, "seek offset overflows")
-                    })?)
+        loop {
+            match self.seek {
+                SeekState::Idle => return self.get_pin_mut().poll_complete(cx),
+                SeekState::Start(pos) => {
+                    // Finish any seek in progress on the inner reader before starting ours.
+                    ready!(self.as_mut().get_pin_mut().poll_complete(cx))?;
+                    // From here the seek is either started or failed; never retried.
+                    *self.as_mut().project().seek = SeekState::Idle;
+                    let pos = match pos {
+                        SeekFrom::Current(n) => {
+                            let buffered = (self.filled - self.pos) as i64;
+                            match n.checked_sub(buffered) {
+                                Some(offset) => SeekFrom::Current(offset),
+                                None => {
+                                    // Two steps: back to the position of our next byte, then `n`.
+                                    let back = SeekFrom::Current(-buffered);
+                                    self.as_mut().get_pin_mut().start_seek(back)?;
+                                    self.as_mut().discard_buffer();
+                                    *self.as_mut().project().seek = SeekState::Underflow(n);
+                                    continue;
+                                }
+                            }
+                        }
+                        other => other,
+                    };
+                    self.as_mut().get_pin_mut().start_seek(pos)?;
+                    self.as_mut().discard_buffer();
                 }
-                other => other,
-            };
-            self.as_mut().get_pin_mut().start_seek(pos)?;
-            self.as_mut().discard_buffer();
+                SeekState::Underflow(n) => {
+                    ready!(self.as_mut().get_pin_mut().poll_complete(cx))?;
+                    *self.as_mut().project().seek = SeekState::Idle;
+                    self.as_mut()
+                        .get_pin_mut()
+                        .start_seek(SeekFrom::Current(n))?;
+                }
+            }
         }
-        self.get_pin_mut().poll_complete(cx)
     }
 }
 

@@ -122,7 +122,7 @@ impl<W: AsyncWrite> AsyncWrite for BufWriter<W> {
         let total = bufs
             .iter()
             .fold(0usize, |acc, b| acc.saturating_add(b.len()));
-        if self.buf.len() + total > self.buf.capacity() {
+        if self.buf.len().saturating_add(total) > self.buf.capacity() {
             ready!(self.as_mut().flush_buf(cx))?;
         }
         let me = self.project();
@@ -130,16 +130,25 @@ impl<W: AsyncWrite> AsyncWrite for BufWriter<W> {
             if me.inner.is_write_vectored() {
                 return me.inner.poll_write_vectored(cx, bufs);
             }
-            // A plain writer: hand it the first non-empty slice, as the default method would.
-            let first = bufs
-                .iter()
-                .find(|b| !b.is_empty())
-                .map_or(&[][..], |b| &**b);
-            if first.len() >= me.buf.capacity() {
+            // A plain writer. The buffer is empty here (it was flushed, or it was empty and `total`
+            // is exactly its capacity). A first slice too big for the buffer goes straight to the
+            // inner writer; otherwise buffer every whole slice that fits, in order.
+            let cap = me.buf.capacity();
+            let mut slices = bufs.iter().skip_while(|b| b.is_empty());
+            let Some(first) = slices.next() else {
+                return Poll::Ready(Ok(0));
+            };
+            if first.len() >= cap {
                 return me.inner.poll_write(cx, first);
             }
             me.buf.extend_from_slice(first);
-            return Poll::Ready(Ok(first.len()));
+            for b in slices {
+                if me.buf.len() + b.len() > cap {
+                    break;
+                }
+                me.buf.extend_from_slice(b);
+            }
+            return Poll::Ready(Ok(me.buf.len()));
         }
         for b in bufs {
             me.buf.extend_from_slice(b);

@@ -3,62 +3,100 @@
 //! Both read straight into the spare capacity of a `Vec<u8>` without zeroing it first, and remember
 //! how much of that spare capacity a previous read already initialized so a reader that needs an
 //! initialized slice does not zero the same bytes twice.
+//!
+//! Growth policy, chosen so that a vector the caller sized for the data is never reallocated: while
+//! at least [`PROBE`] bytes are spare, reads go straight into the vector. With less spare room, a
+//! vector that still has the capacity it started with is first probed with a small read on the
+//! stack (end of file then costs no allocation), and only grows if the probe's bytes do not fit; a
+//! vector that has already grown once is simply grown again (`Vec::reserve`, which doubles).
 
 use std::future::Future;
 use std::io;
 use std::marker::PhantomPinned;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use crate::io::{AsyncRead, ReadBuf};
 
-/// How much to grow the vector by at least, when it is full.
-const MIN_GROW: usize = 32;
+/// The size of the stack probe, and the least spare room worth a direct read into the vector.
+const PROBE: usize = 32;
 
-/// Reads from `reader` into `vec` until end of file, counting the bytes into `read`.
+/// What a read-to-end remembers between polls.
+#[derive(Debug)]
+pub(crate) struct Progress {
+    /// Bytes appended so far.
+    read: usize,
+    /// Initialized bytes at the start of the vector's spare capacity.
+    init: usize,
+    /// The vector's capacity when the read began (see the module doc's growth policy).
+    start_capacity: usize,
+}
+
+impl Progress {
+    /// The progress of a read into a vector that now has `capacity`.
+    pub(crate) fn new(capacity: usize) -> Progress {
+        Progress {
+            read: 0,
+            init: 0,
+            start_capacity: capacity,
+        }
+    }
+}
+
+/// Reads from `reader` into `vec` until end of file, counting the bytes in `progress`.
 ///
-/// `init` is the number of initialized bytes in `vec`'s spare capacity. Bytes are appended to `vec`
-/// as they arrive, so a caller that stops polling keeps what was read.
+/// Bytes are appended to `vec` as they arrive, so a caller that stops polling keeps what was read.
 pub(crate) fn poll_read_to_end<R: AsyncRead + ?Sized>(
     mut reader: Pin<&mut R>,
     cx: &mut Context<'_>,
     vec: &mut Vec<u8>,
-    init: &mut usize,
-    read: &mut usize,
+    progress: &mut Progress,
 ) -> Poll<io::Result<usize>> {
     loop {
-        if vec.len() == vec.capacity() {
-            // Full: probe with a small stack buffer first, so that a vector sized exactly for the
-            // data is not reallocated just to learn that the reader is at end of file.
-            let mut probe = [0u8; MIN_GROW];
-            let mut buf = ReadBuf::new(&mut probe);
-            match ready!(reader.as_mut().poll_read(cx, &mut buf)) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Poll::Ready(Err(e)),
-                Ok(()) if buf.filled().is_empty() => return Poll::Ready(Ok(std::mem::take(read))),
-                Ok(()) => {
-                    // Grows geometrically; the initialized count is forgotten since a
-                    // reallocation copies only the length.
-                    vec.extend_from_slice(buf.filled());
-                    *read += buf.filled().len();
-                    *init = 0;
-                    continue;
+        if vec.capacity() - vec.len() < PROBE {
+            if vec.capacity() != progress.start_capacity {
+                // Already grown once: grow again rather than probe. Reallocation copies only the
+                // length, so the initialized spare bytes are forgotten.
+                vec.reserve(PROBE);
+                progress.init = 0;
+            } else {
+                let mut probe = [MaybeUninit::<u8>::uninit(); PROBE];
+                let mut buf = ReadBuf::uninit(&mut probe);
+                match ready!(reader.as_mut().poll_read(cx, &mut buf)) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Poll::Ready(Err(e)),
+                    Ok(()) if buf.filled().is_empty() => {
+                        return Poll::Ready(Ok(std::mem::take(&mut progress.read)));
+                    }
+                    Ok(()) => {
+                        let bytes = buf.filled();
+                        if bytes.len() > vec.capacity() - vec.len() {
+                            vec.reserve(PROBE.max(bytes.len()));
+                            progress.init = 0;
+                        } else {
+                            progress.init = progress.init.saturating_sub(bytes.len());
+                        }
+                        vec.extend_from_slice(bytes);
+                        progress.read += bytes.len();
+                        continue;
+                    }
                 }
             }
         }
         let len = vec.len();
         let mut buf = ReadBuf::uninit(vec.spare_capacity_mut());
-        // SAFETY: `init` counts spare-capacity bytes that an earlier read initialized, and the vector
-        // has not been reallocated since (we reset `init` whenever it may have been).
-        unsafe { buf.assume_init(*init) };
+        // SAFETY: `progress.init` counts spare-capacity bytes that an earlier read initialized, and
+        // the vector has not been reallocated since (the count is reset whenever it may have been).
+        unsafe { buf.assume_init(progress.init) };
         let res = reader.as_mut().poll_read(cx, &mut buf);
         let n = buf.filled().len();
         let now_init = buf.initialized().len();
         // SAFETY: the reader initialized and filled `n` bytes right after the current length (a
         // `ReadBuf` only counts bytes as filled once they are initialized).
         unsafe { vec.set_len(len + n) };
-        *init = now_init - n;
-        *read += n;
+        progress.init = now_init - n;
+        progress.read += n;
         match res {
             Poll::Pending => {
                 debug_assert_eq!(n, 0, "poll_read returned Pending after filling bytes");
@@ -66,7 +104,9 @@ pub(crate) fn poll_read_to_end<R: AsyncRead + ?Sized>(
             }
             Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-            Poll::Ready(Ok(())) if n == 0 => return Poll::Ready(Ok(std::mem::take(read))),
+            Poll::Ready(Ok(())) if n == 0 => {
+                return Poll::Ready(Ok(std::mem::take(&mut progress.read)));
+            }
             Poll::Ready(Ok(())) => {}
         }
     }
@@ -81,8 +121,7 @@ pin_project_lite::pin_project! {
     pub struct ReadToEnd<'a, R: ?Sized> {
         reader: &'a mut R,
         buf: &'a mut Vec<u8>,
-        init: usize,
-        read: usize,
+        progress: Progress,
         #[pin]
         _pin: PhantomPinned,
     }
@@ -92,11 +131,11 @@ pub(crate) fn read_to_end<'a, R: AsyncRead + Unpin + ?Sized>(
     reader: &'a mut R,
     buf: &'a mut Vec<u8>,
 ) -> ReadToEnd<'a, R> {
+    let progress = Progress::new(buf.capacity());
     ReadToEnd {
         reader,
         buf,
-        init: 0,
-        read: 0,
+        progress,
         _pin: PhantomPinned,
     }
 }
@@ -106,7 +145,7 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToEnd<'_, R> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let me = self.project();
-        poll_read_to_end(Pin::new(&mut **me.reader), cx, me.buf, me.init, me.read)
+        poll_read_to_end(Pin::new(&mut **me.reader), cx, me.buf, me.progress)
     }
 }
 
@@ -124,8 +163,7 @@ pin_project_lite::pin_project! {
         output: &'a mut String,
         bytes: Vec<u8>,
         original_len: usize,
-        init: usize,
-        read: usize,
+        progress: Progress,
         #[pin]
         _pin: PhantomPinned,
     }
@@ -151,9 +189,8 @@ pub(crate) fn read_to_string<'a, R: AsyncRead + Unpin + ?Sized>(
         reader,
         output,
         original_len: bytes.len(),
+        progress: Progress::new(bytes.capacity()),
         bytes,
-        init: 0,
-        read: 0,
         _pin: PhantomPinned,
     }
 }
@@ -167,8 +204,7 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToString<'_, R> {
             Pin::new(&mut **me.reader),
             cx,
             me.bytes,
-            me.init,
-            me.read
+            me.progress
         ));
         let mut bytes = std::mem::take(me.bytes);
         // Validate the whole string so that the error's `valid_up_to` counts from its start.

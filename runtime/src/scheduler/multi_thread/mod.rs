@@ -44,9 +44,9 @@ use std::sync::Arc;
 
 pub(crate) use worker::{block_in_place, Context};
 
-/// Ticks between two looks at the inject queue before the local one (Tokio uses the same figure).
+/// Default ticks between two looks at the inject queue before the local one (Tokio's figure).
 pub(crate) const GLOBAL_QUEUE_INTERVAL: u32 = 61;
-/// Ticks between two maintenance passes (shutdown check; later, polling the I/O and time drivers).
+/// Default ticks between two maintenance passes (shutdown check, non-blocking driver turn).
 pub(crate) const EVENT_INTERVAL: u32 = 61;
 /// LIFO hand-offs run back to back before the LIFO slot is bypassed for the rest of the tick.
 pub(crate) const MAX_LIFO_POLLS_PER_TICK: usize = 3;
@@ -75,6 +75,7 @@ pub(crate) struct Handle {
     pub(crate) shared: Shared,
     pub(crate) blocking: Spawner,
     pub(crate) driver: crate::driver::Handle,
+    pub(crate) config: crate::scheduler::Config,
 }
 
 /// The scheduler as the `Runtime` holds it.
@@ -88,6 +89,7 @@ impl MultiThread {
         num_workers: usize,
         blocking: Spawner,
         driver: Option<Arc<crate::driver::Shared>>,
+        config: crate::scheduler::Config,
     ) -> (MultiThread, Arc<Handle>) {
         let num_workers = num_workers.max(1);
         let mut remotes = Vec::with_capacity(num_workers);
@@ -112,6 +114,7 @@ impl MultiThread {
             },
             blocking,
             driver: driver.map(|d| d.handle.clone()).unwrap_or_default(),
+            config,
         });
         let workers = cores
             .into_iter()

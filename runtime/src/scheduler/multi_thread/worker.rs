@@ -6,7 +6,7 @@
 //! gone from there when the poll returns, `block_in_place` gave it to another thread, and this thread
 //! leaves the worker loop.
 
-use super::{Handle, EVENT_INTERVAL, GLOBAL_QUEUE_INTERVAL, MAX_LIFO_POLLS_PER_TICK};
+use super::{Handle, MAX_LIFO_POLLS_PER_TICK};
 use crate::blocking::Mandatory;
 use crate::coop;
 use crate::loom::sync::Mutex;
@@ -30,6 +30,13 @@ pub(crate) struct Worker {
 /// What a running worker owns.
 pub(crate) struct Core {
     tick: u32,
+    /// Polls since `batch_start`, for the poll-time average that tunes the inject-queue cadence.
+    polls: u32,
+    batch_start: std::time::Instant,
+    /// Exponentially weighted mean poll time, in nanoseconds.
+    avg_poll_ns: f64,
+    /// Ticks between two inject-queue-first looks, tuned from `avg_poll_ns` unless configured.
+    global_queue_interval: u32,
     lifo_slot: Option<Notified>,
     lifo_enabled: bool,
     run_queue: Local,
@@ -66,6 +73,10 @@ impl Core {
             is_shutdown: false,
             park: Some(park),
             rand: FastRand::new(),
+            polls: 0,
+            batch_start: std::time::Instant::now(),
+            avg_poll_ns: 0.0,
+            global_queue_interval: super::GLOBAL_QUEUE_INTERVAL,
         })
     }
 }
@@ -99,7 +110,8 @@ impl Context {
     fn run(&self, mut core: Box<Core>) -> Result<Box<Core>, ()> {
         while !core.is_shutdown {
             core.tick = core.tick.wrapping_add(1);
-            if core.tick % EVENT_INTERVAL == 0 {
+            if core.tick % self.handle().config.event_interval == 0 {
+                core.end_batch(&self.worker);
                 core = self.park_timeout(core, Some(std::time::Duration::ZERO));
                 core.maintenance(&self.worker);
             }
@@ -125,6 +137,7 @@ impl Context {
 
     fn run_task(&self, task: Notified, mut core: Box<Core>) -> Result<Box<Core>, ()> {
         core.transition_from_searching(&self.worker);
+        core.polls += 1;
         *self.core.borrow_mut() = Some(core);
         coop::budget(|| {
             task.run();
@@ -146,6 +159,7 @@ impl Context {
                     return Ok(core);
                 }
                 lifo_polls += 1;
+                core.polls += 1;
                 if lifo_polls >= MAX_LIFO_POLLS_PER_TICK {
                     // Two tasks waking each other would otherwise never let the queue run.
                     core.lifo_enabled = false;
@@ -157,6 +171,10 @@ impl Context {
     }
 
     fn park(&self, mut core: Box<Core>) -> Box<Core> {
+        core.end_batch(&self.worker);
+        if let Some(f) = &self.handle().config.before_park {
+            f();
+        }
         if core.transition_to_parked(&self.worker) {
             while !core.is_shutdown {
                 core = self.park_timeout(core, None);
@@ -166,6 +184,12 @@ impl Context {
                 }
             }
         }
+        if let Some(f) = &self.handle().config.after_unpark {
+            f();
+        }
+        // Time asleep is not poll time.
+        core.batch_start = std::time::Instant::now();
+        core.polls = 0;
         core
     }
 
@@ -194,7 +218,40 @@ impl Context {
     }
 }
 
+/// The inject queue is looked at first about every this long, whatever the tasks' poll times.
+const TARGET_GLOBAL_QUEUE_INTERVAL_NS: f64 = 200_000.0;
+/// Bounds of the tuned interval, in ticks.
+const MIN_GLOBAL_QUEUE_INTERVAL: f64 = 2.0;
+const MAX_GLOBAL_QUEUE_INTERVAL: f64 = 127.0;
+/// Weight of the newest batch in the poll-time average.
+const POLL_TIME_EWMA_ALPHA: f64 = 0.1;
+
 impl Core {
+    /// Folds the batch of polls since `batch_start` into the average poll time and re-tunes the inject
+    /// cadence: when tasks take long to poll, tasks waiting in the inject queue are looked at after
+    /// fewer ticks, so their wait stays near [`TARGET_GLOBAL_QUEUE_INTERVAL_NS`]. One clock read per
+    /// batch (every `event_interval` ticks or before parking), not per poll.
+    fn end_batch(&mut self, worker: &Worker) {
+        if self.polls == 0 {
+            return;
+        }
+        let now = std::time::Instant::now();
+        let per_poll = now.duration_since(self.batch_start).as_nanos() as f64 / self.polls as f64;
+        self.avg_poll_ns = if self.avg_poll_ns == 0.0 {
+            per_poll
+        } else {
+            POLL_TIME_EWMA_ALPHA * per_poll + (1.0 - POLL_TIME_EWMA_ALPHA) * self.avg_poll_ns
+        };
+        self.global_queue_interval = match worker.handle.config.fixed_global_queue_interval {
+            Some(n) => n,
+            None => (TARGET_GLOBAL_QUEUE_INTERVAL_NS / self.avg_poll_ns.max(1.0))
+                .clamp(MIN_GLOBAL_QUEUE_INTERVAL, MAX_GLOBAL_QUEUE_INTERVAL)
+                as u32,
+        };
+        self.batch_start = now;
+        self.polls = 0;
+    }
+
     fn maintenance(&mut self, worker: &Worker) {
         if !self.is_shutdown {
             self.is_shutdown = worker.handle.is_shutdown();
@@ -203,7 +260,7 @@ impl Core {
 
     fn next_task(&mut self, worker: &Worker) -> Option<Notified> {
         let inject = &worker.handle.shared.inject;
-        if self.tick % GLOBAL_QUEUE_INTERVAL == 0 {
+        if self.tick % self.global_queue_interval == 0 {
             return inject.pop().or_else(|| self.next_local_task());
         }
         if let Some(task) = self.next_local_task() {
