@@ -306,10 +306,16 @@ impl TcpStream {
         // SAFETY: recv only writes initialised bytes into the unfilled part, and we mark exactly the
         // bytes it reports as initialised and filled.
         let unfilled = unsafe { buf.unfilled_mut() };
-        let n =
+        let fd = self.fd.as_raw_fd();
+        let n = if flags == 0 {
+            let cap = unfilled.len();
             ready!(self
                 .io
-                .poll_read_io(cx, || sys::recv(self.fd.as_raw_fd(), unfilled, flags)))?;
+                .poll_read_stream(cx, cap, || sys::recv(fd, unfilled, 0)))?
+        } else {
+            // Peeking leaves the data queued: a short peek says nothing about readiness.
+            ready!(self.io.poll_read_io(cx, || sys::recv(fd, unfilled, flags)))?
+        };
         // SAFETY: the kernel wrote `n` bytes at the start of the unfilled part.
         unsafe { buf.assume_init(n) };
         buf.advance(n);

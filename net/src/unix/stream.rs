@@ -230,9 +230,11 @@ impl UnixStream {
         // SAFETY: recv only writes initialised bytes into the unfilled part, and exactly the bytes it
         // reports are marked initialised and filled below.
         let unfilled = unsafe { buf.unfilled_mut() };
+        let cap = unfilled.len();
+        let fd = self.sock.as_raw_fd();
         let n = ready!(self
             .io
-            .poll_read_io(cx, || sys::recv(self.sock.as_raw_fd(), unfilled, 0)))?;
+            .poll_read_stream(cx, cap, || sys::recv(fd, unfilled, 0)))?;
         // SAFETY: the kernel wrote `n` bytes at the start of the unfilled part.
         unsafe { buf.assume_init(n) };
         buf.advance(n);

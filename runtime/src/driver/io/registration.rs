@@ -104,14 +104,14 @@ impl Registration {
         self.io.snapshot(interest)
     }
 
-    /// Runs `f` (a nonblocking read-side system call) first; only if it reports `WouldBlock` waits for
-    /// read readiness and tries again.
+    /// Runs `f` (a nonblocking read-side system call) unless the cached readiness says the descriptor
+    /// is drained; on `WouldBlock` clears readiness, waits for the next edge and tries again.
     pub fn poll_read_io<R>(
         &self,
         cx: &mut Context<'_>,
         f: impl FnMut() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        self.poll_io(cx, Direction::Read, f)
+        self.poll_io(cx, Direction::Read, f, |_| false)
     }
 
     /// The same for the write side: `f` is tried at once; `WouldBlock` stores the waker and yields.
@@ -120,7 +120,22 @@ impl Registration {
         cx: &mut Context<'_>,
         f: impl FnMut() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        self.poll_io(cx, Direction::Write, f)
+        self.poll_io(cx, Direction::Write, f, |_| false)
+    }
+
+    /// Reads from a stream socket into a buffer of `capacity` bytes with `f`. As
+    /// [`poll_read_io`](Self::poll_read_io), and in addition: a read that returns fewer bytes than
+    /// asked for (but not zero, which is end-of-stream) emptied the kernel's receive queue, so the
+    /// readiness it was made under is cleared, and the next read waits for the next `EPOLLIN` edge
+    /// instead of costing a `recv` that fails with `EAGAIN`. Only for byte streams: for datagrams, or
+    /// when peeking, a short read says nothing about what is left.
+    pub fn poll_read_stream(
+        &self,
+        cx: &mut Context<'_>,
+        capacity: usize,
+        f: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Read, f, |&n| n > 0 && n < capacity)
     }
 
     fn poll_io<R>(
@@ -128,11 +143,22 @@ impl Registration {
         cx: &mut Context<'_>,
         direction: Direction,
         mut f: impl FnMut() -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         let coop = ready!(coop::poll_proceed(cx));
         for _ in 0..32 {
             // The tick before the call: if an event lands during it, clearing below is skipped.
-            let before = self.io.snapshot(direction.interest());
+            let mut before = self.io.snapshot(direction.interest());
+            if direction == Direction::Read && before.ready.is_empty() {
+                // Known to be drained (a WouldBlock or short read since the last event): wait for
+                // the next edge rather than ask the kernel. Writes always try first: a socket buffer
+                // with room is the common case there.
+                match self.io.poll_ready(cx, direction) {
+                    Poll::Ready(Ok(ev)) => before = ev,
+                    Poll::Ready(Err(Shutdown)) => return Poll::Ready(Err(shutdown_error())),
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
             match f() {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.io.clear_readiness(before);
@@ -143,6 +169,11 @@ impl Registration {
                     }
                 }
                 res => {
+                    if let Ok(r) = &res {
+                        if drained(r) {
+                            self.io.clear_readiness(before);
+                        }
+                    }
                     coop.made_progress();
                     return Poll::Ready(res);
                 }
