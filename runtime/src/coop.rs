@@ -64,22 +64,25 @@ pub(crate) fn budget<R>(f: impl FnOnce() -> R) -> R {
     with_budget(Budget::initial(), f)
 }
 
-/// True if the current task still has budget (or is unconstrained).
+/// True if the current task still has budget (or is unconstrained). Mirrors
+/// `tokio::task::coop::has_budget_remaining`.
 #[inline]
-pub(crate) fn has_budget_remaining() -> bool {
+pub fn has_budget_remaining() -> bool {
     CURRENT
         .try_with(|c| c.get().has_remaining())
         .unwrap_or(true)
 }
 
-/// Gives back one unit on drop unless [`RestoreOnPending::made_progress`] was called.
+/// Gives back one unit on drop unless [`RestoreOnPending::made_progress`] was called. Returned by
+/// [`poll_proceed`].
 #[must_use = "drop it where the operation returns Pending, or call made_progress()"]
-pub(crate) struct RestoreOnPending(Cell<Budget>);
+#[derive(Debug)]
+pub struct RestoreOnPending(Cell<Budget>, std::marker::PhantomData<*const ()>);
 
 impl RestoreOnPending {
     /// The operation did its work: keep the unit spent.
     #[inline]
-    pub(crate) fn made_progress(&self) {
+    pub fn made_progress(&self) {
         self.0.set(Budget(None));
     }
 }
@@ -99,19 +102,27 @@ impl Drop for RestoreOnPending {
 }
 
 /// Spends one unit of the current task's budget, or, if none is left, wakes the task and returns
-/// `Pending` so that it yields to the scheduler.
+/// `Pending` so that it yields to the scheduler. For resources written outside eddy that want to take
+/// part in cooperative scheduling: call it first, and `made_progress()` on the guard once the
+/// operation completes. Mirrors `tokio::task::coop::poll_proceed`.
 #[inline]
-pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     let budget = CURRENT.try_with(|c| c.get()).unwrap_or(Budget(None));
     match budget.0 {
-        None => Poll::Ready(RestoreOnPending(Cell::new(Budget(None)))),
+        None => Poll::Ready(RestoreOnPending(
+            Cell::new(Budget(None)),
+            std::marker::PhantomData,
+        )),
         Some(0) => {
             cx.waker().wake_by_ref();
             Poll::Pending
         }
         Some(n) => {
             let _ = CURRENT.try_with(|c| c.set(Budget(Some(n - 1))));
-            Poll::Ready(RestoreOnPending(Cell::new(budget)))
+            Poll::Ready(RestoreOnPending(
+                Cell::new(budget),
+                std::marker::PhantomData,
+            ))
         }
     }
 }
@@ -136,6 +147,32 @@ pub async fn consume_budget() {
         Poll::Ready(())
     })
     .await
+}
+
+pin_project_lite::pin_project! {
+    /// A future that takes part in cooperative scheduling; see [`cooperative`].
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Coop<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F: Future> Future for Coop<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let restore = ready!(poll_proceed(cx));
+        let out = ready!(self.project().inner.poll(cx));
+        restore.made_progress();
+        Poll::Ready(out)
+    }
+}
+
+/// Makes `fut` spend one unit of budget per completion and yield when the budget is gone. Mirrors
+/// `tokio::task::coop::cooperative`.
+pub fn cooperative<F: Future>(fut: F) -> Coop<F> {
+    Coop { inner: fut }
 }
 
 pin_project_lite::pin_project! {

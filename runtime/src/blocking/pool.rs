@@ -113,8 +113,7 @@ impl BlockingPool {
         }
         shared.shutdown = true;
         inner.condvar.notify_all();
-        if shared.num_th > 0
-            && timeout.is_none()
+        if timeout.is_none()
             && context::entered() != context::EnterRuntime::NotEntered
             && !std::thread::panicking()
         {

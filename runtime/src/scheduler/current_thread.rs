@@ -225,7 +225,13 @@ impl CoreGuard<'_> {
                             if let Some(f) = &handle.config.before_park {
                                 f();
                             }
-                            cx.park(None);
+                            // The hook may have spawned or yielded: then there is work, no sleep.
+                            if context::has_deferred() {
+                                cx.park(Some(std::time::Duration::ZERO));
+                                context::wake_deferred();
+                            } else {
+                                cx.park(None);
+                            }
                             if let Some(f) = &handle.config.after_unpark {
                                 f();
                             }

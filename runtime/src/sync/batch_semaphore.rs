@@ -265,24 +265,9 @@ impl Semaphore {
         }
     }
 
-    /// Drives an acquire of `n` permits; `slot` is the caller's waiter key, kept between polls.
-    ///
-    /// Takes part in the cooperative budget. On `Ready` the slot is empty again.
-    pub(crate) fn poll_acquire(
-        &self,
-        cx: &mut Context<'_>,
-        n: usize,
-        slot: &mut Option<Key>,
-    ) -> Poll<Result<(), Closed>> {
-        let coop = ready!(crate::coop::poll_proceed(cx));
-        let res = self.poll_acquire_inner(cx, n, slot);
-        if res.is_ready() {
-            coop.made_progress();
-        }
-        res
-    }
-
-    fn poll_acquire_inner(
+    /// Drives an acquire of `n` permits; `slot` is the caller's waiter key, kept between polls. On
+    /// `Ready` the slot is empty again.
+    fn poll_acquire(
         &self,
         cx: &mut Context<'_>,
         n: usize,
@@ -392,6 +377,7 @@ impl Semaphore {
             sem: self,
             n,
             slot: None,
+            held: false,
         }
     }
 }
@@ -410,11 +396,18 @@ impl fmt::Debug for Semaphore {
 }
 
 /// Future of [`Semaphore::acquire`]. Dropping it while pending loses no permits.
+///
+/// Takes part in the cooperative budget the way Tokio's does: the permits are taken (or the place in
+/// the queue is) first, and the budget is checked after. A task out of budget so keeps its place in
+/// the FIFO order; it holds the permits across the extra yield, and gives them back if dropped then.
 #[must_use = "futures do nothing unless polled"]
 pub(crate) struct Acquire<'a> {
     sem: &'a Semaphore,
     n: usize,
+    /// The queued waiter, while waiting.
     slot: Option<Key>,
+    /// The permits are ours, but the budget ran out before they could be handed over.
+    held: bool,
 }
 
 impl Future for Acquire<'_> {
@@ -423,13 +416,24 @@ impl Future for Acquire<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // `Acquire` is `Unpin`: it holds no self-references.
         let this = self.get_mut();
-        this.sem.poll_acquire(cx, this.n, &mut this.slot)
+        if !this.held {
+            ready!(this.sem.poll_acquire(cx, this.n, &mut this.slot))?;
+            this.held = true;
+        }
+        let coop = ready!(crate::coop::poll_proceed(cx));
+        coop.made_progress();
+        this.held = false;
+        Poll::Ready(Ok(()))
     }
 }
 
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
-        self.sem.cancel(self.n, &mut self.slot);
+        if self.held {
+            self.sem.release(self.n);
+        } else {
+            self.sem.cancel(self.n, &mut self.slot);
+        }
     }
 }
 

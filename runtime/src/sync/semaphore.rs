@@ -135,19 +135,6 @@ impl Semaphore {
         }
     }
 
-    pub(crate) fn new_closed() -> Semaphore {
-        Semaphore {
-            ll: bs::Semaphore::new_closed(),
-        }
-    }
-
-    #[cfg(not(loom))]
-    pub(crate) const fn const_new_closed() -> Semaphore {
-        Semaphore {
-            ll: bs::Semaphore::const_new_closed(),
-        }
-    }
-
     /// Permits free right now.
     pub fn available_permits(&self) -> usize {
         self.ll.available_permits()
@@ -295,10 +282,6 @@ impl Semaphore {
     /// True once [`close`](Semaphore::close) was called.
     pub fn is_closed(&self) -> bool {
         self.ll.is_closed()
-    }
-
-    pub(crate) fn ll(&self) -> &bs::Semaphore {
-        &self.ll
     }
 }
 

@@ -63,11 +63,6 @@ impl<T> WaitList<T> {
         self.queued == 0
     }
 
-    /// Number of queued entries.
-    pub(crate) fn len(&self) -> usize {
-        self.queued
-    }
-
     /// Queues `value` at the back and returns its key.
     pub(crate) fn push_back(&mut self, value: T) -> Key {
         let state = State::Linked {
@@ -122,14 +117,6 @@ impl<T> WaitList<T> {
         self.slots[key]
             .value
             .as_mut()
-            .expect("wait list key of a released entry")
-    }
-
-    /// The value of a live entry.
-    pub(crate) fn get(&self, key: Key) -> &T {
-        self.slots[key]
-            .value
-            .as_ref()
             .expect("wait list key of a released entry")
     }
 
@@ -276,7 +263,7 @@ mod tests {
         assert_eq!(l.release(b), 2);
         assert_eq!(l.release(a), 1);
         let d = l.push_back(4);
-        assert_eq!(*l.get(d), 4);
+        assert_eq!(*l.get_mut(d), 4);
         assert_eq!(l.release(c), 3);
         assert_eq!(l.release(d), 4);
         assert!(l.slots.is_empty());

@@ -222,23 +222,28 @@ impl<T> Receiver<T> {
         &mut self,
         mut f: impl FnMut(&T) -> bool,
     ) -> Result<Ref<'_, T>, RecvError> {
-        loop {
-            let notified = self.shared.notify_rx.notified();
-            {
-                let inner = self.shared.value.read();
-                let state = self.shared.state.load(SeqCst);
-                let current = state & !CLOSED;
-                let has_changed = current != self.version;
-                self.version = current;
-                if f(&inner) {
-                    return Ok(Ref { inner, has_changed });
+        // One budget unit for the whole call, spent even when the current value is accepted at once:
+        // a loop around `wait_for` must still yield to its neighbours.
+        super::cooperative(async move {
+            loop {
+                let notified = self.shared.notify_rx.notified();
+                {
+                    let inner = self.shared.value.read();
+                    let state = self.shared.state.load(SeqCst);
+                    let current = state & !CLOSED;
+                    let has_changed = current != self.version;
+                    self.version = current;
+                    if f(&inner) {
+                        return Ok(Ref { inner, has_changed });
+                    }
+                    if state & CLOSED != 0 {
+                        return Err(RecvError(()));
+                    }
                 }
-                if state & CLOSED != 0 {
-                    return Err(RecvError(()));
-                }
+                notified.await;
             }
-            super::cooperative(notified).await;
-        }
+        })
+        .await
     }
 
     /// True if both receivers belong to the same channel.
@@ -334,13 +339,16 @@ impl<T> Sender<T> {
 
     /// Completes once every receiver is gone. Cancel safe.
     pub async fn closed(&self) {
-        loop {
-            let notified = self.shared.notify_tx.notified();
-            if self.receiver_count() == 0 {
-                return;
+        super::cooperative(async {
+            loop {
+                let notified = self.shared.notify_tx.notified();
+                if self.receiver_count() == 0 {
+                    return;
+                }
+                notified.await;
             }
-            notified.await;
-        }
+        })
+        .await
     }
 
     /// A new receiver that has seen the current value.

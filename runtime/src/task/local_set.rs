@@ -69,12 +69,23 @@ thread_local! {
     static CURRENT: RefCell<Option<Rc<LocalContext>>> = const { RefCell::new(None) };
 }
 
+/// True while a `LocalSet` is being driven (or entered) on this thread.
+pub(crate) fn is_entered() -> bool {
+    CURRENT.try_with(|c| c.borrow().is_some()).unwrap_or(false)
+}
+
 /// Installs `cx` as the current local set for the guard's lifetime.
 struct Enter(Option<Rc<LocalContext>>);
 
 impl Enter {
     fn new(cx: &Rc<LocalContext>) -> Enter {
-        Enter(CURRENT.with(|c| c.borrow_mut().replace(cx.clone())))
+        // At thread exit (a set kept in a thread-local) the slot may be gone: enter nothing.
+        Enter(
+            CURRENT
+                .try_with(|c| c.borrow_mut().replace(cx.clone()))
+                .ok()
+                .flatten(),
+        )
     }
 }
 

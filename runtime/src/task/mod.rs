@@ -43,6 +43,15 @@ pub use yield_now::yield_now;
 
 use crate::runtime::context;
 
+/// Cooperative scheduling: the per-poll budget that makes busy tasks yield. Mirrors
+/// `tokio::task::coop`.
+pub mod coop {
+    pub use crate::coop::{
+        consume_budget, cooperative, has_budget_remaining, poll_proceed, unconstrained, Coop,
+        RestoreOnPending, Unconstrained,
+    };
+}
+
 /// Futures returned by functions in this module.
 pub mod futures {
     pub use super::task_local::TaskLocalFuture;
@@ -110,5 +119,9 @@ pub fn block_in_place<F, R>(f: F) -> R
 where
     F: FnOnce() -> R,
 {
+    if local_set::is_entered() {
+        // The set's other tasks are `!Send` and bound to this thread: there is nowhere to move them.
+        panic!("can call blocking only when running on the multi-threaded runtime");
+    }
     crate::scheduler::multi_thread::block_in_place(f)
 }

@@ -66,7 +66,6 @@ impl Clock {
         }
     }
 
-
     /// Freezes the clock.
     ///
     /// # Panics

@@ -68,7 +68,6 @@ impl Instant {
     pub fn checked_sub(&self, duration: Duration) -> Option<Instant> {
         self.std.checked_sub(duration).map(Instant::from_std)
     }
-
 }
 
 impl From<std::time::Instant> for Instant {

@@ -175,6 +175,10 @@ impl Context {
         if let Some(f) = &self.handle().config.before_park {
             f();
         }
+        if context::has_deferred() {
+            // The hook yielded a task: run it instead of sleeping.
+            return self.park_timeout(core, Some(std::time::Duration::ZERO));
+        }
         if core.transition_to_parked(&self.worker) {
             while !core.is_shutdown {
                 core = self.park_timeout(core, None);
@@ -485,5 +489,6 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
     });
     let _reset = Reset { took_core };
     let _exit = context::exit_runtime();
-    f()
+    // Blocking code may drive futures by other means (another executor): no budget applies.
+    crate::coop::with_budget(crate::coop::Budget::unconstrained(), f)
 }

@@ -4,14 +4,13 @@
 //! send first acquires a permit (waiting in FIFO order when the channel is full), then pushes onto the
 //! lock-free list; the receiver gives the permit back when it takes the message out. A
 //! [`Permit`] is that acquired slot, held until it is used or dropped.
-//!
-//! Not yet provided: `Sender::send_timeout` (it needs the timer).
 
 use super::chan::{self, Semaphore as _};
-use super::error::{SendError, TryRecvError, TrySendError};
+use super::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
 use crate::sync::batch_semaphore::{self as bs, TryAcquireError};
 use std::fmt;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 /// The flavour's gate: one permit per free slot.
 pub(crate) struct Bounded {
@@ -234,6 +233,40 @@ impl<T> Sender<T> {
                 Ok(())
             }
             Err(_) => Err(SendError(value)),
+        }
+    }
+
+    /// Sends `value`, waiting at most `timeout` for a free slot.
+    ///
+    /// A slot that is free when the call starts is taken even if `timeout` is zero. On failure the
+    /// value comes back inside the error: [`SendTimeoutError::Timeout`] if the channel stayed full,
+    /// [`SendTimeoutError::Closed`] if the receiver is gone. Needs a runtime with the timer enabled.
+    ///
+    /// ```
+    /// use eddy::sync::mpsc::{self, error::SendTimeoutError};
+    /// use std::time::Duration;
+    ///
+    /// # eddy::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// tx.send_timeout(1, Duration::from_millis(10)).await.unwrap();
+    /// // Full: nobody receives within the timeout.
+    /// let err = tx.send_timeout(2, Duration::from_millis(10)).await.unwrap_err();
+    /// assert!(matches!(err, SendTimeoutError::Timeout(2)));
+    /// assert_eq!(rx.recv().await, Some(1));
+    /// # });
+    /// ```
+    pub async fn send_timeout(
+        &self,
+        value: T,
+        timeout: Duration,
+    ) -> Result<(), SendTimeoutError<T>> {
+        match crate::time::timeout(timeout, self.reserve()).await {
+            Ok(Ok(permit)) => {
+                permit.send(value);
+                Ok(())
+            }
+            Ok(Err(_)) => Err(SendTimeoutError::Closed(value)),
+            Err(_elapsed) => Err(SendTimeoutError::Timeout(value)),
         }
     }
 

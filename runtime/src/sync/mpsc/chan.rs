@@ -207,10 +207,6 @@ impl<T, S> WeakTx<T, S> {
     pub(crate) fn weak_count(&self) -> usize {
         self.chan.tx_weak_count.load(Acquire)
     }
-
-    pub(crate) fn same_channel(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.chan, &other.chan)
-    }
 }
 
 impl<T, S> Clone for WeakTx<T, S> {

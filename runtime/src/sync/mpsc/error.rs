@@ -65,6 +65,44 @@ impl<T> From<SendError<T>> for TrySendError<T> {
     }
 }
 
+/// Why [`Sender::send_timeout`](super::Sender::send_timeout) failed; the value is handed back.
+#[derive(PartialEq, Eq, Clone, Copy)]
+pub enum SendTimeoutError<T> {
+    /// The channel stayed full until the timeout elapsed.
+    Timeout(T),
+    /// The receiver is gone (or closed).
+    Closed(T),
+}
+
+impl<T> SendTimeoutError<T> {
+    /// The value that could not be sent.
+    pub fn into_inner(self) -> T {
+        match self {
+            SendTimeoutError::Timeout(v) | SendTimeoutError::Closed(v) => v,
+        }
+    }
+}
+
+impl<T> fmt::Debug for SendTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendTimeoutError::Timeout(..) => f.write_str("Timeout(..)"),
+            SendTimeoutError::Closed(..) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for SendTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SendTimeoutError::Timeout(..) => "timed out waiting on send operation",
+            SendTimeoutError::Closed(..) => "channel closed",
+        })
+    }
+}
+
+impl<T> Error for SendTimeoutError<T> {}
+
 /// Why [`Receiver::try_recv`](super::Receiver::try_recv) returned nothing.
 #[derive(PartialEq, Eq, Clone, Copy, Debug)]
 pub enum TryRecvError {
