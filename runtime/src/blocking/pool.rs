@@ -21,6 +21,37 @@ pub(crate) enum Mandatory {
 struct Queued {
     task: Notified,
     mandatory: Mandatory,
+    /// Held from spawn until the task has run and its `JoinHandle` was woken (see
+    /// [`HoldsPausedClock`]).
+    _clock: Option<HoldsPausedClock>,
+}
+
+/// While a blocking task of a current-thread runtime is queued or running, a paused clock must not
+/// auto-advance: the test may be waiting for exactly that task. Released only after the task has
+/// completed and woken its `JoinHandle`, so the runtime cannot jump time in between.
+struct HoldsPausedClock(crate::driver::Handle);
+
+impl HoldsPausedClock {
+    fn new(rt: &scheduler::Handle, mandatory: Mandatory) -> Option<HoldsPausedClock> {
+        let scheduler::Handle::CurrentThread(_) = rt else {
+            return None;
+        };
+        if mandatory == Mandatory::Mandatory {
+            return None;
+        }
+        let time = rt.driver().time.as_ref()?;
+        time.clock().inhibit_auto_advance();
+        Some(HoldsPausedClock(rt.driver().clone()))
+    }
+}
+
+impl Drop for HoldsPausedClock {
+    fn drop(&mut self) {
+        if let Some(time) = &self.0.time {
+            time.clock().allow_auto_advance();
+        }
+        self.0.unpark();
+    }
 }
 
 struct Shared {
@@ -190,7 +221,12 @@ impl Spawner {
             task.shutdown();
             return Ok(());
         }
-        shared.queue.push_back(Queued { task, mandatory });
+        let clock = HoldsPausedClock::new(rt, mandatory);
+        shared.queue.push_back(Queued {
+            task,
+            mandatory,
+            _clock: clock,
+        });
         if shared.num_idle > 0 {
             shared.num_idle -= 1;
             shared.num_notify += 1;

@@ -95,21 +95,6 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        // With paused time on a current-thread runtime, the clock must not jump ahead while blocking
-        // work runs (it may be what the test waits for).
-        let guard = match (&self.inner, &self.inner.driver().time) {
-            (scheduler::Handle::CurrentThread(_), Some(time)) => {
-                time.clock().inhibit_auto_advance();
-                Some(AutoAdvanceGuard {
-                    driver: self.inner.driver().clone(),
-                })
-            }
-            _ => None,
-        };
-        let f = move || {
-            let _guard = guard;
-            f()
-        };
         let (join, res) =
             self.inner
                 .blocking_spawner()
@@ -154,20 +139,6 @@ impl Handle {
         RuntimeMetrics {
             handle: self.inner.clone(),
         }
-    }
-}
-
-/// Lets a paused clock auto-advance again once a blocking task is done (or dropped unrun).
-struct AutoAdvanceGuard {
-    driver: crate::driver::Handle,
-}
-
-impl Drop for AutoAdvanceGuard {
-    fn drop(&mut self) {
-        if let Some(time) = &self.driver.time {
-            time.clock().allow_auto_advance();
-        }
-        self.driver.unpark();
     }
 }
 

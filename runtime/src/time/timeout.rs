@@ -22,7 +22,11 @@ use std::task::{Context, Poll};
 /// At the call, if there is no current runtime or its timers are disabled.
 #[track_caller]
 pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
-    let delay = Instant::now().checked_add(duration).map(Sleep::new);
+    // A direct call (not `.map(Sleep::new)`), so that a panic in `Sleep::new` reports our caller.
+    let delay = match Instant::now().checked_add(duration) {
+        Some(deadline) => Some(Sleep::new(deadline)),
+        None => None,
+    };
     Timeout {
         value: future.into_future(),
         delay,
