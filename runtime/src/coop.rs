@@ -114,7 +114,9 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
             std::marker::PhantomData,
         )),
         Some(0) => {
-            cx.waker().wake_by_ref();
+            // Yield: the wake is deferred until the scheduler has run others and turned its drivers,
+            // so that a task out of budget lets I/O and timers through, not just other tasks.
+            crate::runtime::context::defer(cx.waker());
             Poll::Pending
         }
         Some(n) => {
