@@ -21,3 +21,8 @@ pub use eddy_runtime::*;
 pub mod net {
     pub use eddy_net::*;
 }
+
+/// The HTTP/1.1 server (from `eddy-net`).
+pub mod http {
+    pub use eddy_net::http::*;
+}

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 mod addr;
+pub mod http;
 mod sys;
 pub mod tcp;
 mod udp;

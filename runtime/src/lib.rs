@@ -23,6 +23,7 @@ mod loom_tests;
 pub mod macros;
 pub mod runtime;
 mod scheduler;
+pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;

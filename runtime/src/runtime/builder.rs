@@ -258,12 +258,17 @@ impl Builder {
                  on a runtime whose every task runs on one thread."
             );
         }
+        // The workers live on the pool too; `max_blocking_threads` counts the other threads only.
+        let workers = match self.kind {
+            Kind::CurrentThread => 0,
+            Kind::MultiThread => self.worker_threads.unwrap_or_else(default_worker_threads),
+        };
         let pool = BlockingPool::new(PoolConfig {
             thread_name: self.thread_name.clone(),
             stack_size: self.thread_stack_size,
             after_start: self.after_start.clone(),
             before_stop: self.before_stop.clone(),
-            thread_cap: self.max_blocking_threads,
+            thread_cap: self.max_blocking_threads + workers,
             keep_alive: self.keep_alive.unwrap_or(Duration::from_secs(10)),
         });
         let spawner = pool.spawner().clone();
@@ -285,7 +290,6 @@ impl Builder {
                 })
             }
             Kind::MultiThread => {
-                let workers = self.worker_threads.unwrap_or_else(default_worker_threads);
                 let (mut mt, handle) =
                     MultiThread::new(workers, spawner, driver, self.scheduler_config());
                 let handle = Handle {

@@ -23,6 +23,7 @@ use std::task::{Context, Poll};
 #[track_caller]
 pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
     // A direct call (not `.map(Sleep::new)`), so that a panic in `Sleep::new` reports our caller.
+    #[allow(clippy::manual_map)]
     let delay = match Instant::now().checked_add(duration) {
         Some(deadline) => Some(Sleep::new(deadline)),
         None => None,

@@ -1,0 +1,86 @@
+//! The `Date` header value, formatted at most once per second per thread.
+//!
+//! Each worker thread keeps the last formatted IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) and the
+//! second it was made for. Getting the value costs one clock read; the string is rebuilt only when the
+//! second changes. Per-thread rather than shared: no lock and no cache-line ping-pong between workers,
+//! at the price of each thread formatting its own copy once a second.
+
+use std::cell::RefCell;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Length of an IMF-fixdate.
+pub const DATE_LEN: usize = 29;
+
+thread_local! {
+    static CACHE: RefCell<(u64, [u8; DATE_LEN])> = const { RefCell::new((u64::MAX, [0; DATE_LEN])) };
+}
+
+/// Calls `f` with the current date as an IMF-fixdate.
+pub fn with_date<R>(f: impl FnOnce(&[u8]) -> R) -> R {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != now {
+            c.1 = format_imf(now);
+            c.0 = now;
+        }
+        f(&c.1)
+    })
+}
+
+/// Formats `secs` since the Unix epoch as an IMF-fixdate.
+pub fn format_imf(secs: u64) -> [u8; DATE_LEN] {
+    const DAYS: [&[u8; 3]; 7] = [b"Thu", b"Fri", b"Sat", b"Sun", b"Mon", b"Tue", b"Wed"];
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    let days = secs / 86_400;
+    let sod = secs % 86_400;
+    let (y, m, d) = civil_from_days(days as i64);
+    let mut out = *b"Thu, 01 Jan 1970 00:00:00 GMT";
+    out[..3].copy_from_slice(DAYS[(days % 7) as usize]);
+    two(&mut out[5..7], d as u64);
+    out[8..11].copy_from_slice(MONTHS[(m - 1) as usize]);
+    let y = y as u64;
+    two(&mut out[12..14], y / 100 % 100);
+    two(&mut out[14..16], y % 100);
+    two(&mut out[17..19], sod / 3600);
+    two(&mut out[20..22], sod / 60 % 60);
+    two(&mut out[23..25], sod % 60);
+    out
+}
+
+fn two(dst: &mut [u8], v: u64) {
+    dst[0] = b'0' + (v / 10) as u8;
+    dst[1] = b'0' + (v % 10) as u8;
+}
+
+/// (year, month 1–12, day 1–31) of a day count since 1970-01-01 (the proleptic Gregorian calendar;
+/// the usual era-of-400-years arithmetic).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_dates() {
+        assert_eq!(&format_imf(0), b"Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(&format_imf(784_111_777), b"Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(&format_imf(951_782_400), b"Tue, 29 Feb 2000 00:00:00 GMT");
+    }
+}

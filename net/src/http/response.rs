@@ -1,0 +1,212 @@
+//! `Response`: what a handler returns, and its encoding onto the wire.
+//!
+//! A body is either fixed bytes (sent with `Content-Length`) or a stream of chunks from an
+//! `eddy::sync::mpsc` channel (sent with `Transfer-Encoding: chunked` to HTTP/1.1 clients; to HTTP/1.0
+//! clients as raw bytes ended by closing the connection). The server writes `Date`, `Server`,
+//! `Content-Length`/`Transfer-Encoding` and `Connection` itself; the same fields set by the handler are
+//! dropped, except that a handler's `Connection: close` is honoured.
+
+use super::status::StatusCode;
+use eddy_runtime::sync::mpsc;
+use std::borrow::Cow;
+use std::fmt;
+
+/// The value of the `Server` header.
+pub const SERVER_NAME: &str = "eddy";
+
+/// A response body.
+pub enum Body {
+    /// Fixed bytes.
+    Full(Cow<'static, [u8]>),
+    /// Chunks sent as they arrive; the body ends when every sender is dropped.
+    Stream(mpsc::Receiver<Vec<u8>>),
+}
+
+/// An HTTP response.
+pub struct Response {
+    status: StatusCode,
+    headers: Vec<(Cow<'static, str>, Cow<'static, str>)>,
+    body: Body,
+}
+
+impl Response {
+    /// An empty response with `status`.
+    pub fn new(status: StatusCode) -> Response {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Body::Full(Cow::Borrowed(b"")),
+        }
+    }
+
+    fn typed(ct: &'static str, body: Cow<'static, [u8]>) -> Response {
+        Response {
+            status: StatusCode::OK,
+            headers: vec![(Cow::Borrowed("Content-Type"), Cow::Borrowed(ct))],
+            body: Body::Full(body),
+        }
+    }
+
+    /// 200 with a `text/plain; charset=utf-8` body.
+    pub fn text(body: impl Into<Cow<'static, str>>) -> Response {
+        Response::typed("text/plain; charset=utf-8", str_bytes(body.into()))
+    }
+
+    /// 200 with a `text/html; charset=utf-8` body.
+    pub fn html(body: impl Into<Cow<'static, str>>) -> Response {
+        Response::typed("text/html; charset=utf-8", str_bytes(body.into()))
+    }
+
+    /// 200 with an `application/json` body (already serialized: the string is sent as is).
+    pub fn json(body: impl Into<Cow<'static, str>>) -> Response {
+        Response::typed("application/json", str_bytes(body.into()))
+    }
+
+    /// A 200 response whose body is streamed, chunked, from `rx` until every sender is dropped.
+    pub fn stream(rx: mpsc::Receiver<Vec<u8>>) -> Response {
+        Response {
+            status: StatusCode::OK,
+            headers: Vec::new(),
+            body: Body::Stream(rx),
+        }
+    }
+
+    /// Replaces the status.
+    pub fn with_status(mut self, status: StatusCode) -> Response {
+        self.status = status;
+        self
+    }
+
+    /// Adds a header field (repeats are kept). Framing fields are the server's and are ignored.
+    pub fn with_header(
+        mut self,
+        name: impl Into<Cow<'static, str>>,
+        value: impl Into<Cow<'static, str>>,
+    ) -> Response {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Replaces the body with fixed bytes.
+    pub fn with_body(mut self, body: impl Into<Cow<'static, [u8]>>) -> Response {
+        self.body = Body::Full(body.into());
+        self
+    }
+
+    /// The status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The header fields set so far.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers.iter().map(|(n, v)| (&**n, &**v))
+    }
+
+    /// `true` if the handler asked to close the connection (`Connection: close`).
+    pub(crate) fn wants_close(&self) -> bool {
+        self.headers.iter().any(|(n, v)| {
+            n.eq_ignore_ascii_case("connection")
+                && v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close"))
+        })
+    }
+
+    /// Takes the body out (leaving an empty one).
+    pub(crate) fn take_body(&mut self) -> Body {
+        std::mem::replace(&mut self.body, Body::Full(Cow::Borrowed(b"")))
+    }
+
+    /// Appends the status line and header fields to `out`, up to and including the blank line.
+    /// `body` describes what follows: `Some(n)` a fixed body of `n` bytes, `None` a stream
+    /// (`chunked` true: chunked coding; false: raw until close).
+    pub(crate) fn encode_head(
+        &self,
+        out: &mut Vec<u8>,
+        body_len: Option<usize>,
+        chunked: bool,
+        keep_alive: bool,
+    ) {
+        out.extend_from_slice(b"HTTP/1.1 ");
+        let code = self.status.as_u16();
+        out.extend_from_slice(&[
+            b'0' + (code / 100 % 10) as u8,
+            b'0' + (code / 10 % 10) as u8,
+            b'0' + (code % 10) as u8,
+            b' ',
+        ]);
+        out.extend_from_slice(self.status.reason().as_bytes());
+        out.extend_from_slice(b"\r\nServer: ");
+        out.extend_from_slice(SERVER_NAME.as_bytes());
+        out.extend_from_slice(b"\r\nDate: ");
+        super::date::with_date(|d| out.extend_from_slice(d));
+        out.extend_from_slice(b"\r\n");
+        for (n, v) in &self.headers {
+            if is_framing(n) {
+                continue;
+            }
+            out.extend_from_slice(n.as_bytes());
+            out.extend_from_slice(b": ");
+            // A value with CR or LF would split the response; drop those bytes.
+            out.extend(v.bytes().filter(|&c| c != b'\r' && c != b'\n'));
+            out.extend_from_slice(b"\r\n");
+        }
+        if !self.status.forbids_body() {
+            match body_len {
+                Some(n) => {
+                    out.extend_from_slice(b"Content-Length: ");
+                    push_decimal(out, n);
+                    out.extend_from_slice(b"\r\n");
+                }
+                None if chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
+                None => {}
+            }
+        }
+        if !keep_alive {
+            out.extend_from_slice(b"Connection: close\r\n");
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+fn is_framing(name: &str) -> bool {
+    [
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "date",
+        "server",
+    ]
+    .iter()
+    .any(|f| name.eq_ignore_ascii_case(f))
+}
+
+fn str_bytes(s: Cow<'static, str>) -> Cow<'static, [u8]> {
+    match s {
+        Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+        Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+    }
+}
+
+/// Appends `n` in decimal.
+pub(crate) fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .finish_non_exhaustive()
+    }
+}
