@@ -3,7 +3,7 @@
 
 use eddy::io::{AsyncReadExt, AsyncWriteExt};
 use eddy::net::{TcpListener, TcpStream};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::time::Duration;
 
 fn rt(workers: usize) -> eddy::runtime::Runtime {

@@ -35,7 +35,7 @@ impl Budget {
     }
 
     fn has_remaining(self) -> bool {
-        self.0.map_or(true, |n| n > 0)
+        self.0.is_none_or(|n| n > 0)
     }
 }
 

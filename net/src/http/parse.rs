@@ -471,7 +471,7 @@ mod tests {
     #[test]
     fn too_large() {
         let mut req = b"GET / HTTP/1.1\r\nHost: a\r\nX: ".to_vec();
-        req.extend(std::iter::repeat(b'a').take(9000));
+        req.extend(std::iter::repeat_n(b'a', 9000));
         assert_eq!(status(&req), Some(431));
     }
 

@@ -225,7 +225,7 @@ pub(crate) fn blocking_block_on<F: Future>(f: F) -> F::Output {
 /// yields runs after the others *and* after pending I/O and timers were processed. Outside a scheduler
 /// thread it wakes at once.
 pub(crate) fn defer(waker: &std::task::Waker) {
-    let deferred = with_scheduler(|cx| cx.is_some())
+    let deferred = with_scheduler(|cx| cx.is_some_and(|cx| cx.has_core()))
         && DEFERRED
             .try_with(|d| {
                 let mut d = d.borrow_mut();

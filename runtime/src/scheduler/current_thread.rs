@@ -248,6 +248,10 @@ impl CoreGuard<'_> {
 }
 
 impl Context {
+    pub(crate) fn has_core(&self) -> bool {
+        self.core.borrow().is_some()
+    }
+
     fn park(&self, timeout: Option<std::time::Duration>) {
         let park = {
             let mut slot = self.core.borrow_mut();

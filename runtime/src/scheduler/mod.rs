@@ -43,6 +43,17 @@ pub(crate) enum Context {
     MultiThread(multi_thread::Context),
 }
 
+impl Context {
+    /// True if this thread holds the scheduler's core (so it will turn the drivers and drain deferred
+    /// wakes later); false, e.g., on a worker whose core `block_in_place` handed away.
+    pub(crate) fn has_core(&self) -> bool {
+        match self {
+            Context::CurrentThread(cx) => cx.has_core(),
+            Context::MultiThread(cx) => cx.has_core(),
+        }
+    }
+}
+
 impl Handle {
     pub(crate) fn spawn<F>(&self, future: F, id: Id) -> JoinHandle<F::Output>
     where

@@ -65,7 +65,7 @@ impl Drop for IdGuard {
 /// ```
 #[track_caller]
 pub fn id() -> Id {
-    try_id().expect("can't get a task id when not inside a task")
+    try_id().expect("Can't get a task id when not inside a task")
 }
 
 /// Returns the id of the running task, or `None` outside a task.

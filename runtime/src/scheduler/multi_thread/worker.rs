@@ -99,10 +99,16 @@ pub(super) fn run(worker: Arc<Worker>) {
         };
         // Returns only when the core is gone: shut down, or handed off by `block_in_place`.
         let _ = cx.run(core);
+        // Wakes deferred by the last task polled here go to the other workers.
+        context::wake_deferred();
     });
 }
 
 impl Context {
+    pub(crate) fn has_core(&self) -> bool {
+        self.core.borrow().is_some()
+    }
+
     fn handle(&self) -> &Arc<Handle> {
         &self.worker.handle
     }

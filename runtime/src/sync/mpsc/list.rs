@@ -58,6 +58,34 @@ struct Block<T> {
 }
 
 impl<T> Block<T> {
+    /// A new empty block, straight on the heap.
+    ///
+    /// `Box::new(Block { .. })` would build the block on the stack and copy it over: with large
+    /// messages that is a copy of `BLOCK_CAP` uninitialised slots (a megabyte for 32 KiB values) per
+    /// block. Instead the memory is allocated raw and only the header is written.
+    #[cfg(not(loom))]
+    fn alloc(start: usize) -> NonNull<Block<T>> {
+        let layout = std::alloc::Layout::new::<Block<T>>();
+        // SAFETY: the layout is not zero-sized: the header alone is four words.
+        let raw = unsafe { std::alloc::alloc(layout) }.cast::<Block<T>>();
+        let Some(block) = NonNull::new(raw) else {
+            std::alloc::handle_alloc_error(layout)
+        };
+        // SAFETY: `raw` is non-null, aligned and valid for writes of a `Block<T>`; each header field
+        // is written once, in place. The slots stay uninitialised, which is a valid value for
+        // `UnsafeCell<MaybeUninit<T>>` (std's `UnsafeCell` is `repr(transparent)`). The memory came
+        // from the global allocator with `Block<T>`'s layout, so `Box::from_raw` may free it.
+        unsafe {
+            ptr::addr_of_mut!((*raw).start).write(AtomicUsize::new(start));
+            ptr::addr_of_mut!((*raw).next).write(AtomicPtr::new(ptr::null_mut()));
+            ptr::addr_of_mut!((*raw).ready).write(AtomicUsize::new(0));
+            ptr::addr_of_mut!((*raw).observed_tail).write(AtomicUsize::new(0));
+        }
+        block
+    }
+
+    /// Loom's cells are not plain memory, so under loom every slot is constructed.
+    #[cfg(loom)]
     fn alloc(start: usize) -> NonNull<Block<T>> {
         let b = Box::new(Block {
             start: AtomicUsize::new(start),

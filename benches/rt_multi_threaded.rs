@@ -1,0 +1,229 @@
+//! Scheduler benchmark: Tokio's multi-thread scheduler workloads, with Tokio's parameters, run on
+//! eddy and on Tokio side by side in one process, two worker threads each.
+//!
+//! Each workload is a criterion group with two functions, `eddy` and `tokio`, so criterion's
+//! output (and `scripts/bench-ratio`, which reads its estimates) compares them directly:
+//!
+//! - `spawn_many_local`: 10,000 spawns from inside `block_on`; the last task to run reports
+//!   over a std channel, which `block_on`'s future waits on.
+//! - `spawn_many_remote_idle`: 10,000 spawns from outside the runtime onto idle workers, then all
+//!   the handles are awaited.
+//! - `spawn_many_remote_busy1`: the same while 2 × workers tasks keep the workers busy, each
+//!   yielding and then spinning for 10 µs in a loop.
+//! - `ping_pong`: 1,000 pairs of tasks each exchange one message through two oneshot channels.
+//! - `yield_many`: 200 tasks each yield 1,000 times.
+//! - `chained_spawn`: a chain of 1,000 tasks, each spawning the next.
+//!
+//! The oneshot channel of `ping_pong` is `futures::channel::oneshot` for both runtimes (eddy's
+//! own channels arrive with the sync issue), so both pay the same for it.
+//!
+//! `cargo bench --bench rt_multi_threaded` runs it; `-- --test` runs every function once.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+
+/// Worker threads of every runtime here.
+const NUM_WORKERS: usize = 2;
+/// Tasks spawned per iteration by the spawn workloads.
+const NUM_SPAWN: usize = 10_000;
+/// How long a busy task spins between yields.
+const STALL: std::time::Duration = std::time::Duration::from_micros(10);
+
+/// Spins for [`STALL`], as a task that does real work between yields would.
+fn stall() {
+    let start = std::time::Instant::now();
+    while start.elapsed() < STALL {
+        std::thread::yield_now();
+    }
+}
+
+/// The workloads, written once and instantiated for each runtime crate (`$krate` is `eddy` or
+/// `tokio`: the two expose the same API under the same paths).
+macro_rules! workloads {
+    ($module:ident, $krate:ident) => {
+        mod $module {
+            use super::{stall, NUM_SPAWN, NUM_WORKERS};
+            use criterion::Bencher;
+            use futures::channel::oneshot;
+            use std::sync::atomic::Ordering::Relaxed;
+            use std::sync::atomic::{AtomicBool, AtomicUsize};
+            use std::sync::{mpsc, Arc};
+            use $krate::runtime::{Builder, Runtime};
+
+            fn rt() -> Runtime {
+                Builder::new_multi_thread()
+                    .worker_threads(NUM_WORKERS)
+                    .enable_all()
+                    .build()
+                    .unwrap()
+            }
+
+            pub fn spawn_many_local(b: &mut Bencher<'_>) {
+                let rt = rt();
+                let (tx, rx) = mpsc::sync_channel(1000);
+                let remaining = Arc::new(AtomicUsize::new(0));
+                b.iter(|| {
+                    remaining.store(NUM_SPAWN, Relaxed);
+                    rt.block_on(async {
+                        for _ in 0..NUM_SPAWN {
+                            let tx = tx.clone();
+                            let remaining = remaining.clone();
+                            $krate::spawn(async move {
+                                if remaining.fetch_sub(1, Relaxed) == 1 {
+                                    tx.send(()).unwrap();
+                                }
+                            });
+                        }
+                        rx.recv().unwrap();
+                    });
+                });
+            }
+
+            pub fn spawn_many_remote_idle(b: &mut Bencher<'_>) {
+                let rt = rt();
+                let mut handles = Vec::with_capacity(NUM_SPAWN);
+                b.iter(|| {
+                    for _ in 0..NUM_SPAWN {
+                        handles.push(rt.spawn(async {}));
+                    }
+                    rt.block_on(async {
+                        for h in handles.drain(..) {
+                            h.await.unwrap();
+                        }
+                    });
+                });
+            }
+
+            pub fn spawn_many_remote_busy1(b: &mut Bencher<'_>) {
+                let rt = rt();
+                let handle = rt.handle().clone();
+                let mut handles = Vec::with_capacity(NUM_SPAWN);
+                let busy = Arc::new(AtomicBool::new(true));
+                for _ in 0..2 * NUM_WORKERS {
+                    let busy = busy.clone();
+                    rt.spawn(async move {
+                        while busy.load(Relaxed) {
+                            $krate::task::yield_now().await;
+                            stall();
+                        }
+                    });
+                }
+                b.iter(|| {
+                    for _ in 0..NUM_SPAWN {
+                        handles.push(handle.spawn(async {}));
+                    }
+                    rt.block_on(async {
+                        for h in handles.drain(..) {
+                            h.await.unwrap();
+                        }
+                    });
+                });
+                busy.store(false, Relaxed);
+            }
+
+            pub fn ping_pong(b: &mut Bencher<'_>) {
+                const NUM_PINGS: usize = 1_000;
+                let rt = rt();
+                let (done_tx, done_rx) = mpsc::sync_channel(1000);
+                let remaining = Arc::new(AtomicUsize::new(0));
+                b.iter(|| {
+                    let done_tx = done_tx.clone();
+                    let remaining = remaining.clone();
+                    remaining.store(NUM_PINGS, Relaxed);
+                    rt.block_on(async {
+                        $krate::spawn(async move {
+                            for _ in 0..NUM_PINGS {
+                                let remaining = remaining.clone();
+                                let done_tx = done_tx.clone();
+                                $krate::spawn(async move {
+                                    let (ping_tx, ping_rx) = oneshot::channel::<()>();
+                                    let (pong_tx, pong_rx) = oneshot::channel::<()>();
+                                    $krate::spawn(async move {
+                                        ping_rx.await.unwrap();
+                                        pong_tx.send(()).unwrap();
+                                    });
+                                    ping_tx.send(()).unwrap();
+                                    pong_rx.await.unwrap();
+                                    if remaining.fetch_sub(1, Relaxed) == 1 {
+                                        done_tx.send(()).unwrap();
+                                    }
+                                });
+                            }
+                        });
+                        done_rx.recv().unwrap();
+                    });
+                });
+            }
+
+            pub fn yield_many(b: &mut Bencher<'_>) {
+                const NUM_YIELD: usize = 1_000;
+                const TASKS: usize = 200;
+                let rt = rt();
+                let (tx, rx) = mpsc::sync_channel(TASKS);
+                b.iter(|| {
+                    for _ in 0..TASKS {
+                        let tx = tx.clone();
+                        rt.spawn(async move {
+                            for _ in 0..NUM_YIELD {
+                                $krate::task::yield_now().await;
+                            }
+                            tx.send(()).unwrap();
+                        });
+                    }
+                    for _ in 0..TASKS {
+                        rx.recv().unwrap();
+                    }
+                });
+            }
+
+            pub fn chained_spawn(b: &mut Bencher<'_>) {
+                const CHAIN: usize = 1_000;
+                fn link(done: mpsc::SyncSender<()>, left: usize) {
+                    if left == 0 {
+                        done.send(()).unwrap();
+                    } else {
+                        $krate::spawn(async move { link(done, left - 1) });
+                    }
+                }
+                let rt = rt();
+                let (done_tx, done_rx) = mpsc::sync_channel(1000);
+                b.iter(|| {
+                    let done_tx = done_tx.clone();
+                    rt.block_on(async {
+                        $krate::spawn(async move { link(done_tx, CHAIN) });
+                        done_rx.recv().unwrap();
+                    });
+                });
+            }
+        }
+    };
+}
+
+workloads!(on_eddy, eddy);
+workloads!(on_tokio, tokio);
+
+/// One criterion group per workload, eddy first, then Tokio.
+macro_rules! compare {
+    ($c:ident, $($workload:ident),* $(,)?) => {
+        $(
+            let mut group = $c.benchmark_group(stringify!($workload));
+            group.bench_function("eddy", on_eddy::$workload);
+            group.bench_function("tokio", on_tokio::$workload);
+            group.finish();
+        )*
+    };
+}
+
+fn scheduler(c: &mut Criterion) {
+    compare!(
+        c,
+        spawn_many_local,
+        spawn_many_remote_idle,
+        spawn_many_remote_busy1,
+        ping_pong,
+        yield_many,
+        chained_spawn,
+    );
+}
+
+criterion_group!(benches, scheduler);
+criterion_main!(benches);

@@ -1,0 +1,89 @@
+//! `Notify` benchmark: Tokio's `benches/sync_notify.rs` workloads, with Tokio's parameters, run with
+//! eddy's `Notify` on eddy's runtime and Tokio's on Tokio's, side by side in one process.
+//!
+//! N tasks (10, 50, 100, 200 or 500) loop on `notified().await`, counting wake-ups; one iteration is
+//! the bench thread calling `notify_waiters()` (groups `notify_waiters_N`) or `notify_one()`
+//! (`notify_one_N`) in a loop until 500 wake-ups were counted. Runtimes have 6 workers, as in Tokio's
+//! benchmark. Every group has an `eddy` and a `tokio` function.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+
+/// Wake-ups per iteration.
+const WAKEUPS: usize = 500;
+
+macro_rules! workloads {
+    ($module:ident, $krate:ident) => {
+        pub mod $module {
+            use super::WAKEUPS;
+            use criterion::Bencher;
+            use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+            use std::sync::Arc;
+            use $krate::sync::Notify;
+
+            /// Runs `waiters` looping waiters and measures `notify` until `WAKEUPS` wake-ups.
+            fn run(b: &mut Bencher<'_>, waiters: usize, notify_fn: fn(&Notify)) {
+                let rt = $krate::runtime::Builder::new_multi_thread()
+                    .worker_threads(6)
+                    .build()
+                    .unwrap();
+                let notify = Arc::new(Notify::new());
+                let counter = Arc::new(AtomicUsize::new(0));
+                for _ in 0..waiters {
+                    let notify = notify.clone();
+                    let counter = counter.clone();
+                    rt.spawn(async move {
+                        loop {
+                            notify.notified().await;
+                            counter.fetch_add(1, Relaxed);
+                        }
+                    });
+                }
+                b.iter(|| {
+                    counter.store(0, Relaxed);
+                    while counter.load(Relaxed) < WAKEUPS {
+                        notify_fn(&notify);
+                    }
+                });
+            }
+
+            pub fn notify_waiters<const N: usize>(b: &mut Bencher<'_>) {
+                run(b, N, Notify::notify_waiters);
+            }
+
+            pub fn notify_one<const N: usize>(b: &mut Bencher<'_>) {
+                run(b, N, Notify::notify_one);
+            }
+        }
+    };
+}
+
+workloads!(on_eddy, eddy);
+workloads!(on_tokio, tokio);
+
+macro_rules! case {
+    ($c:expr, $name:expr, $($f:tt)+) => {{
+        let mut g = $c.benchmark_group($name);
+        g.bench_function("eddy", on_eddy::$($f)+);
+        g.bench_function("tokio", on_tokio::$($f)+);
+        g.finish();
+    }};
+}
+
+fn notify_waiters(c: &mut Criterion) {
+    case!(c, "notify_waiters_10", notify_waiters::<10>);
+    case!(c, "notify_waiters_50", notify_waiters::<50>);
+    case!(c, "notify_waiters_100", notify_waiters::<100>);
+    case!(c, "notify_waiters_200", notify_waiters::<200>);
+    case!(c, "notify_waiters_500", notify_waiters::<500>);
+}
+
+fn notify_one(c: &mut Criterion) {
+    case!(c, "notify_one_10", notify_one::<10>);
+    case!(c, "notify_one_50", notify_one::<50>);
+    case!(c, "notify_one_100", notify_one::<100>);
+    case!(c, "notify_one_200", notify_one::<200>);
+    case!(c, "notify_one_500", notify_one::<500>);
+}
+
+criterion_group!(benches, notify_waiters, notify_one);
+criterion_main!(benches);
