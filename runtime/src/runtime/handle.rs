@@ -112,6 +112,7 @@ impl Handle {
     /// If called from inside a runtime.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let future = std::pin::pin!(future);
         let _enter = context::enter_runtime(&self.inner, true);
         super::park::block_on(future)
     }

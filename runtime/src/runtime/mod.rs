@@ -85,6 +85,9 @@ impl Runtime {
     /// If called from inside a runtime (a task, or another `block_on`).
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        // Pinned here, once: the layers below take the pinned reference, so a large future is not
+        // copied from frame to frame.
+        let future = std::pin::pin!(future);
         match (&self.scheduler, &self.handle.inner) {
             (Scheduler::CurrentThread(ct), scheduler::Handle::CurrentThread(h)) => {
                 ct.block_on(&self.handle.inner, h, future)
