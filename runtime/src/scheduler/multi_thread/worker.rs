@@ -287,7 +287,13 @@ impl Core {
         let share = inject.len() / worker.handle.num_workers() + 1;
         let mut batch = inject.pop_n(share.min(cap));
         let first = batch.next();
+        let more = batch.len() > 0;
         self.run_queue.push_back_batch(batch);
+        if more {
+            // While the batch was in our hands it was in no queue: a worker that searched then found
+            // nothing and may have gone to sleep. Now that the tasks can be stolen, wake one.
+            worker.handle.notify_parked();
+        }
         first
     }
 
