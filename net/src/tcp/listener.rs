@@ -5,7 +5,6 @@ use crate::addr::{resolve, ToSocketAddrs};
 use crate::sys::{self, syscall};
 use eddy_runtime::__private::Registration;
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
@@ -67,6 +66,12 @@ impl TcpListener {
 
     pub(crate) fn from_fd(fd: OwnedFd) -> io::Result<TcpListener> {
         let io = Registration::new(fd.as_raw_fd())?;
+        // Assume ready in both directions: the first operation each way tries its system call
+        // (data that arrived before registration is read without waiting for a driver turn), and
+        // only a `WouldBlock` makes it wait for an edge.
+        io.assume_ready(
+            eddy_runtime::__private::Ready::READABLE | eddy_runtime::__private::Ready::WRITABLE,
+        );
         Ok(TcpListener { io, fd })
     }
 
@@ -75,8 +80,18 @@ impl TcpListener {
     /// Errors from the kernel (`EMFILE` when out of descriptors, `ECONNABORTED`, `ENOBUFS`, …) are
     /// returned as they are; the listener stays usable. A server should log them and carry on, after a
     /// short pause for resource exhaustion (see `examples/echo.rs`) — retrying at once would spin.
+    ///
+    /// Any number of tasks may wait in `accept` on one listener at once; each is woken when a
+    /// connection may be ready (unlike [`poll_accept`](Self::poll_accept), which keeps one waker).
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        poll_fn(|cx| self.poll_accept(cx)).await
+        let fd = self.fd.as_raw_fd();
+        let (fd, addr) = self
+            .io
+            .async_io(eddy_runtime::__private::Interest::READABLE, || {
+                sys::accept(fd)
+            })
+            .await?;
+        TcpStream::from_fd(fd).map(|s| (s, addr))
     }
 
     /// Polls to accept a connection; on `Pending` the task is woken when one may be ready.

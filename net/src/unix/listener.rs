@@ -4,7 +4,6 @@ use super::{SocketAddr, UnixStream};
 use crate::sys;
 use eddy_runtime::__private::Registration;
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::net;
@@ -64,6 +63,12 @@ impl UnixListener {
     #[track_caller]
     pub(crate) fn from_fd(fd: OwnedFd) -> io::Result<UnixListener> {
         let io = Registration::new(fd.as_raw_fd())?;
+        // Assume ready in both directions: the first operation each way tries its system call
+        // (data that arrived before registration is read without waiting for a driver turn), and
+        // only a `WouldBlock` makes it wait for an edge.
+        io.assume_ready(
+            eddy_runtime::__private::Ready::READABLE | eddy_runtime::__private::Ready::WRITABLE,
+        );
         Ok(UnixListener {
             io,
             sock: net::UnixListener::from(fd),
@@ -101,8 +106,23 @@ impl UnixListener {
     ///
     /// Kernel errors (`EMFILE`, `ENFILE`, `ECONNABORTED`, …) are returned as they are and the
     /// listener stays usable; see `TcpListener::accept` for the recommended handling.
+    ///
+    /// Any number of tasks may wait in `accept` at once; each is woken when a connection may be ready.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        poll_fn(|cx| self.poll_accept(cx)).await
+        let fd = self.sock.as_raw_fd();
+        let fd = self
+            .io
+            .async_io(eddy_runtime::__private::Interest::READABLE, || {
+                sys::accept_unnamed(fd)
+            })
+            .await?;
+        let stream = UnixStream::from_fd(fd)?;
+        // An accepted socket can be written at once, and its peer may have sent data already.
+        stream.io.assume_ready(
+            eddy_runtime::__private::Ready::READABLE | eddy_runtime::__private::Ready::WRITABLE,
+        );
+        let addr = stream.peer_addr()?;
+        Ok((stream, addr))
     }
 
     /// Polls to accept a connection; on `Pending` the task is woken when one may be ready.
