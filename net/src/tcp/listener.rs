@@ -65,13 +65,7 @@ impl TcpListener {
     }
 
     pub(crate) fn from_fd(fd: OwnedFd) -> io::Result<TcpListener> {
-        let io = Registration::new(fd.as_raw_fd())?;
-        // Assume ready in both directions: the first operation each way tries its system call
-        // (data that arrived before registration is read without waiting for a driver turn), and
-        // only a `WouldBlock` makes it wait for an edge.
-        io.assume_ready(
-            eddy_runtime::__private::Ready::READABLE | eddy_runtime::__private::Ready::WRITABLE,
-        );
+        let io = Registration::new_ready(fd.as_raw_fd())?;
         Ok(TcpListener { io, fd })
     }
 

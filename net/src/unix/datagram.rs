@@ -67,22 +67,12 @@ impl UnixDatagram {
     #[track_caller]
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = sys::socketpair(libc::SOCK_DGRAM)?;
-        let (a, b) = (UnixDatagram::from_fd(a)?, UnixDatagram::from_fd(b)?);
-        // A fresh pair can send at once; no event will say so.
-        a.io.assume_ready(eddy_runtime::__private::Ready::WRITABLE);
-        b.io.assume_ready(eddy_runtime::__private::Ready::WRITABLE);
-        Ok((a, b))
+        Ok((UnixDatagram::from_fd(a)?, UnixDatagram::from_fd(b)?))
     }
 
     #[track_caller]
     pub(crate) fn from_fd(fd: OwnedFd) -> io::Result<UnixDatagram> {
-        let io = Registration::new(fd.as_raw_fd())?;
-        // Assume ready in both directions: the first operation each way tries its system call
-        // (data that arrived before registration is read without waiting for a driver turn), and
-        // only a `WouldBlock` makes it wait for an edge.
-        io.assume_ready(
-            eddy_runtime::__private::Ready::READABLE | eddy_runtime::__private::Ready::WRITABLE,
-        );
+        let io = Registration::new_ready(fd.as_raw_fd())?;
         Ok(UnixDatagram {
             io,
             sock: net::UnixDatagram::from(fd),

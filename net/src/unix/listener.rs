@@ -62,13 +62,7 @@ impl UnixListener {
 
     #[track_caller]
     pub(crate) fn from_fd(fd: OwnedFd) -> io::Result<UnixListener> {
-        let io = Registration::new(fd.as_raw_fd())?;
-        // Assume ready in both directions: the first operation each way tries its system call
-        // (data that arrived before registration is read without waiting for a driver turn), and
-        // only a `WouldBlock` makes it wait for an edge.
-        io.assume_ready(
-            eddy_runtime::__private::Ready::READABLE | eddy_runtime::__private::Ready::WRITABLE,
-        );
+        let io = Registration::new_ready(fd.as_raw_fd())?;
         Ok(UnixListener {
             io,
             sock: net::UnixListener::from(fd),
@@ -117,10 +111,6 @@ impl UnixListener {
             })
             .await?;
         let stream = UnixStream::from_fd(fd)?;
-        // An accepted socket can be written at once, and its peer may have sent data already.
-        stream.io.assume_ready(
-            eddy_runtime::__private::Ready::READABLE | eddy_runtime::__private::Ready::WRITABLE,
-        );
         let addr = stream.peer_addr()?;
         Ok((stream, addr))
     }
@@ -131,10 +121,6 @@ impl UnixListener {
             .io
             .poll_read_io(cx, || sys::accept_unnamed(self.sock.as_raw_fd())))?;
         let stream = UnixStream::from_fd(fd)?;
-        // An accepted socket can be written at once, and its peer may have sent data already.
-        stream.io.assume_ready(
-            eddy_runtime::__private::Ready::READABLE | eddy_runtime::__private::Ready::WRITABLE,
-        );
         // One extra getpeername: std's address type can only be had from std (see the module doc).
         let addr = stream.peer_addr()?;
         Poll::Ready(Ok((stream, addr)))

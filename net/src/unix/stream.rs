@@ -31,7 +31,7 @@ use std::task::{ready, Context, Poll};
 /// ```
 pub struct UnixStream {
     // Field order matters: the registration is dropped (deregistered) before the fd is closed.
-    pub(super) io: Registration,
+    io: Registration,
     sock: net::UnixStream,
 }
 
@@ -74,13 +74,7 @@ impl UnixStream {
     }
 
     pub(crate) fn from_fd(fd: OwnedFd) -> io::Result<UnixStream> {
-        let io = Registration::new(fd.as_raw_fd())?;
-        // Assume ready in both directions: the first operation each way tries its system call
-        // (data that arrived before registration is read without waiting for a driver turn), and
-        // only a `WouldBlock` makes it wait for an edge.
-        io.assume_ready(
-            eddy_runtime::__private::Ready::READABLE | eddy_runtime::__private::Ready::WRITABLE,
-        );
+        let io = Registration::new_ready(fd.as_raw_fd())?;
         Ok(UnixStream {
             io,
             sock: net::UnixStream::from(fd),
@@ -94,11 +88,7 @@ impl UnixStream {
     #[track_caller]
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = sys::socketpair(libc::SOCK_STREAM)?;
-        let (a, b) = (UnixStream::from_fd(a)?, UnixStream::from_fd(b)?);
-        // A fresh pair can send at once; no event will say so.
-        a.io.assume_ready(eddy_runtime::__private::Ready::WRITABLE);
-        b.io.assume_ready(eddy_runtime::__private::Ready::WRITABLE);
-        Ok((a, b))
+        Ok((UnixStream::from_fd(a)?, UnixStream::from_fd(b)?))
     }
 
     /// Wraps a connected `std` stream (switched to nonblocking mode).

@@ -60,6 +60,19 @@ impl Registration {
         })
     }
 
+    /// Registers a socket, assumed ready in both directions: its first read and first write each try
+    /// their system call (data that arrived before registration is read without waiting for a driver
+    /// turn), and only a `WouldBlock` makes them wait for an edge.
+    ///
+    /// # Panics
+    /// As [`Registration::new`].
+    #[track_caller]
+    pub fn new_ready(fd: RawFd) -> io::Result<Registration> {
+        let reg = Registration::new(fd)?;
+        reg.assume_ready(super::Ready::READABLE | super::Ready::WRITABLE);
+        Ok(reg)
+    }
+
     /// Deregisters now, reporting any error (dropping does the same, silently).
     pub fn deregister(mut self) -> io::Result<()> {
         let res = self.handle.deregister(self.fd, self.token);
