@@ -2,36 +2,50 @@
 //!
 //! The protocol, step by step:
 //! 1. Parse every complete request at the front of the read buffer, in order (pipelining). For each:
-//!    read its body (answering `Expect: 100-continue` first if the body has not arrived), call the
-//!    handler, and append the response to the output buffer.
+//!    - a body that has fully arrived is copied out and handed to the handler whole (the fast
+//!      path: no shared state); a `Content-Length` over `max_body_bytes` is answered with 413
+//!      without calling the handler;
+//!    - any other body is streamed: the handler's future is polled by this task, and while the
+//!      request asks for body data (a shared [`Pipe`]) this task reads it from the socket and
+//!      hands it over, one chunk at a time ([`BodyFeed`]: decoding, `100 Continue` the first time
+//!      the body is wanted, the body read timeout);
+//!    - the response is appended to the output buffer;
+//!    - what the handler left unread of the body is skipped: read and dropped, up to the body
+//!      limit, before the next request is parsed. Two exceptions close the connection after the
+//!      response instead: a client still waiting for `100 Continue` (it was never sent, so the
+//!      client may never send the body — it gets `Connection: close`, as with hyper), and a body
+//!      that cannot be skipped (over the limit, malformed, stalled, peer gone).
 //! 2. When no complete request is left, write the output buffer — so a batch of pipelined requests
 //!    gets its responses in one `write`.
 //! 3. Read more. With nothing buffered, wait up to `keep_alive_timeout` (or until shutdown) and close
 //!    quietly if nothing comes. With part of a head buffered, the head must be complete within
 //!    `header_timeout` of its first byte, else 408.
-//! 4. A bad request is answered with its status and `Connection: close`; then the write side is shut
-//!    down and what the client still sends is read and dropped for a moment, so that closing does not
-//!    turn into a reset that destroys the answer before the client reads it.
+//! 4. A bad request is answered with its status and `Connection: close` (after the responses to
+//!    the requests before it); then the write side is shut down and what the client still sends is
+//!    read and dropped for a moment, so that closing does not turn into a reset that destroys the
+//!    answer before the client reads it. A streamed body that goes bad (over the limit, malformed,
+//!    no byte for `header_timeout`) counts as a bad request: the handler sees the
+//!    [`BodyError`](super::BodyError), its response is dropped, and the client gets 413/400/408.
 
 use super::catch_panic::run_catching;
 use super::chunked::ChunkedDecoder;
+use super::conn_io::{Input, Output};
+use super::feed::{BodyFeed, Failure};
 use super::parse::{Framing, HeadParser, Parse};
-use super::request::Request;
+use super::pipe::Pipe;
+use super::request::{BodySource, Request};
 use super::response::{Body, Response};
 use super::server::Shared;
 use super::status::StatusCode;
 use crate::TcpStream;
-use eddy_runtime::io::{AsyncReadExt, AsyncWriteExt};
 use eddy_runtime::time::{timeout, timeout_at, Instant};
 use std::future::{poll_fn, Future};
 use std::io;
 use std::net::Shutdown;
 use std::pin::pin;
-use std::task::Poll;
+use std::sync::Arc;
+use std::task::{ready, Poll};
 use std::time::Duration;
-
-/// How much room a read asks for at least.
-const READ_CHUNK: usize = 8 * 1024;
 
 /// Why the connection loop stopped early.
 enum Stop {
@@ -47,41 +61,12 @@ impl From<io::Error> for Stop {
     }
 }
 
-/// The read side: a buffer holding `buf[start..end]` unread bytes (`buf.len()` is its initialized
-/// capacity, grown only when needed, so reads do not re-zero memory).
-struct Input {
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
-}
-
-impl Input {
-    fn data(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
-    }
-
-    /// Moves unread bytes to the front and makes room for a read.
-    fn make_room(&mut self) {
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-        } else if self.start > 0 && self.buf.len() - self.end < READ_CHUNK {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
+impl From<Failure> for Stop {
+    fn from(f: Failure) -> Stop {
+        match f {
+            Failure::Status(s) => Stop::Reject(s),
+            Failure::Closed => Stop::Close,
         }
-        if self.buf.len() - self.end < READ_CHUNK {
-            let want = (self.end + READ_CHUNK).max(self.buf.len() * 2);
-            self.buf.resize(want, 0);
-        }
-    }
-
-    /// One read; `Ok(0)` means the peer closed.
-    async fn read_more(&mut self, stream: &mut TcpStream) -> io::Result<usize> {
-        self.make_room();
-        let n = stream.read(&mut self.buf[self.end..]).await?;
-        self.end += n;
-        Ok(n)
     }
 }
 
@@ -91,22 +76,17 @@ where
     H: Fn(Request) -> Fut,
     Fut: Future<Output = Response>,
 {
-    let mut input = Input {
-        buf: vec![0; READ_CHUNK * 2],
-        start: 0,
-        end: 0,
-    };
-    let mut out = Vec::with_capacity(READ_CHUNK);
+    let mut input = Input::new();
+    let mut out = Output::new();
     match run(&mut stream, shared, &mut input, &mut out).await {
         Ok(()) | Err(Stop::Close) => {}
         Err(Stop::Reject(status)) => {
-            out.clear();
+            // Responses to earlier requests still in `out` go first.
             let msg = status.reason();
-            let mut resp = Response::new(status).with_header("Content-Type", "text/plain");
-            resp = resp.with_body(msg.as_bytes());
-            resp.encode_head(&mut out, Some(msg.len()), false, false);
-            out.extend_from_slice(msg.as_bytes());
-            if stream.write_all(&out).await.is_ok() {
+            let resp = Response::new(status).with_header("Content-Type", "text/plain");
+            resp.encode_head(&mut out.buf, Some(msg.len()), false, false);
+            out.buf.extend_from_slice(msg.as_bytes());
+            if out.flush(&mut stream).await.is_ok() {
                 linger_close(&mut stream, &mut input).await;
             }
         }
@@ -120,8 +100,7 @@ async fn linger_close(stream: &mut TcpStream, input: &mut Input) {
     let _ = timeout(Duration::from_secs(1), async {
         let mut total = 0;
         while total < 1 << 20 {
-            input.start = 0;
-            input.end = 0;
+            input.clear();
             match input.read_more(stream).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => total += n,
@@ -135,7 +114,7 @@ async fn run<H, Fut>(
     stream: &mut TcpStream,
     shared: &Shared<H>,
     input: &mut Input,
-    out: &mut Vec<u8>,
+    out: &mut Output,
 ) -> Result<(), Stop>
 where
     H: Fn(Request) -> Fut,
@@ -146,120 +125,137 @@ where
     let mut head_deadline: Option<Instant> = None;
     loop {
         // 1. Every complete request in the buffer.
-        while input.start < input.end {
+        while !input.is_empty() {
             let (raw, n) = match parser.parse(input.data(), opts.max_head_bytes) {
                 Parse::Partial => break,
-                Parse::Error(status) => {
-                    flush(stream, out).await?;
-                    return Err(Stop::Reject(status));
-                }
+                Parse::Error(status) => return Err(Stop::Reject(status)),
                 Parse::Complete(raw, n) => (raw, n),
             };
             parser.reset();
             head_deadline = None;
             let head_bytes = input.data()[..n].to_vec();
-            input.start += n;
+            input.consume(n);
 
-            let body = match raw.framing {
-                Framing::None => Vec::new(),
-                Framing::Length(len) => {
-                    if len > opts.max_body_bytes as u64 {
-                        flush(stream, out).await?;
-                        return Err(Stop::Reject(StatusCode::PAYLOAD_TOO_LARGE));
-                    }
-                    let len = len as usize;
-                    if raw.expect_continue && input.data().len() < len {
-                        out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
-                        flush(stream, out).await?;
-                    }
-                    while input.data().len() < len {
-                        read_body_bytes(stream, input, opts.header_timeout, out).await?;
-                    }
-                    let body = input.data()[..len].to_vec();
-                    input.start += len;
-                    body
-                }
-                Framing::Chunked => {
-                    let mut dec = ChunkedDecoder::new(opts.max_body_bytes as u64);
-                    let mut body = Vec::new();
-                    let mut continued = !raw.expect_continue;
-                    loop {
-                        let used = dec.decode(input.data(), &mut body).map_err(Stop::Reject)?;
-                        input.start += used;
-                        if dec.is_done() {
-                            break;
-                        }
-                        if !continued {
-                            continued = true;
-                            out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
-                            flush(stream, out).await?;
-                        }
-                        read_body_bytes(stream, input, opts.header_timeout, out).await?;
-                    }
-                    body
-                }
-            };
-
-            let mut keep_alive = if raw.http11 {
+            let http11 = raw.http11;
+            let mut keep_alive = if http11 {
                 !raw.conn_close
             } else {
                 raw.conn_keep_alive && !raw.conn_close
             };
-            let http11 = raw.http11;
-            let req = Request::from_raw(head_bytes, raw, body);
+            // A 1.0 client's expectation is ignored (RFC 9110 §10.1.1).
+            let expect = raw.expect_continue && http11;
+            let (source, mut feed) = match raw.framing {
+                Framing::None => (BodySource::Empty, None),
+                Framing::Length(len) => {
+                    if len > opts.max_body_bytes as u64 {
+                        return Err(Stop::Reject(StatusCode::PAYLOAD_TOO_LARGE));
+                    }
+                    let have = input.data().len();
+                    if have as u64 >= len {
+                        let len = len as usize;
+                        let body = input.data()[..len].to_vec();
+                        input.consume(len);
+                        (BodySource::Full(body), None)
+                    } else {
+                        let feed = BodyFeed::length(len, expect && have == 0, opts.header_timeout);
+                        (streamed(Vec::new()), Some(feed))
+                    }
+                }
+                Framing::Chunked => {
+                    let mut dec = ChunkedDecoder::new(opts.max_body_bytes as u64);
+                    let had_bytes = !input.is_empty();
+                    let mut body = Vec::new();
+                    let used = dec.decode(input.data(), &mut body).map_err(Stop::Reject)?;
+                    input.consume(used);
+                    if dec.is_done() {
+                        (BodySource::Full(body), None)
+                    } else {
+                        let feed =
+                            BodyFeed::chunked(dec, expect && !had_bytes, opts.header_timeout);
+                        (streamed(body), Some(feed))
+                    }
+                }
+            };
+
+            let pipe = match &source {
+                BodySource::Streamed(pipe) => Some(pipe.clone()),
+                _ => None,
+            };
+            let req = Request::from_raw(head_bytes, raw, source);
             let is_head = *req.method() == super::Method::Head;
             let handler = &shared.handler;
-            let mut resp = match run_catching(|| handler(req)).await {
+            let outcome = match (&pipe, &mut feed) {
+                (Some(pipe), Some(feed)) => {
+                    call_streaming(|| handler(req), pipe, feed, stream, input, out).await?
+                }
+                _ => run_catching(|| handler(req)).await,
+            };
+            let mut resp = match outcome {
                 Ok(resp) => resp,
                 Err(()) => Response::text("Internal Server Error")
                     .with_status(StatusCode::INTERNAL_SERVER_ERROR),
             };
             keep_alive &= !resp.wants_close() && !shared.is_shutting_down();
+            // The unread rest of the body: skipped after the response, or the connection closes.
+            let mut skip = None;
+            if let Some(feed) = feed.as_mut().filter(|f| !f.is_done()) {
+                if feed.client_waits_for_continue() {
+                    keep_alive = false;
+                } else if keep_alive {
+                    skip = Some(feed);
+                }
+            }
             match resp.take_body() {
                 Body::Full(bytes) => {
-                    resp.encode_head(out, Some(bytes.len()), false, keep_alive);
+                    resp.encode_head(&mut out.buf, Some(bytes.len()), false, keep_alive);
                     if !is_head && !resp.status().forbids_body() {
-                        out.extend_from_slice(&bytes);
+                        out.buf.extend_from_slice(&bytes);
                     }
                 }
                 Body::Stream(mut rx) => {
                     // HTTP/1.0 has no chunked coding: the body ends at close.
-                    keep_alive &= http11;
-                    resp.encode_head(out, None, http11, keep_alive);
-                    flush(stream, out).await?;
+                    if !http11 {
+                        keep_alive = false;
+                        skip = None;
+                    }
+                    resp.encode_head(&mut out.buf, None, http11, keep_alive);
+                    out.flush(stream).await?;
                     if !is_head && !resp.status().forbids_body() {
                         while let Some(chunk) = rx.recv().await {
                             if chunk.is_empty() {
                                 continue;
                             }
                             if http11 {
-                                push_hex(out, chunk.len());
-                                out.extend_from_slice(b"\r\n");
-                                out.extend_from_slice(&chunk);
-                                out.extend_from_slice(b"\r\n");
+                                push_hex(&mut out.buf, chunk.len());
+                                out.buf.extend_from_slice(b"\r\n");
+                                out.buf.extend_from_slice(&chunk);
+                                out.buf.extend_from_slice(b"\r\n");
                             } else {
-                                out.extend_from_slice(&chunk);
+                                out.buf.extend_from_slice(&chunk);
                             }
-                            flush(stream, out).await?;
+                            out.flush(stream).await?;
                         }
                         if http11 {
-                            out.extend_from_slice(b"0\r\n\r\n");
+                            out.buf.extend_from_slice(b"0\r\n\r\n");
                         }
                     }
                 }
             }
+            if let Some(feed) = skip {
+                keep_alive = feed.skip_rest(stream, input, out).await;
+            }
             if !keep_alive {
-                flush(stream, out).await?;
+                out.flush(stream).await?;
                 linger_close(stream, input).await;
                 return Ok(());
             }
         }
 
         // 2. Everything answerable is answered: one write for the batch.
-        flush(stream, out).await?;
+        out.flush(stream).await?;
 
         // 3. Read more.
-        if input.start == input.end {
+        if input.is_empty() {
             if !wait_idle(stream, shared, input).await? {
                 return Ok(());
             }
@@ -273,6 +269,64 @@ where
                 Err(_) => return Err(Stop::Reject(StatusCode::REQUEST_TIMEOUT)),
             }
         }
+    }
+}
+
+/// A body source fed through a new pipe, `first` (if not empty) already in it.
+fn streamed(first: Vec<u8>) -> BodySource {
+    BodySource::Streamed(Arc::new(Pipe::new(first)))
+}
+
+/// Calls the handler for a request whose body is still arriving, and drives it: whenever the
+/// handler is pending and the request wants body data, reads the next piece from the socket and
+/// hands it over through `pipe`. Returns the handler's outcome (`Err(())`: it panicked), or why the
+/// body failed: a client fault (the handler has returned, its response is dropped), or the peer
+/// gone (the handler is dropped at once). Either way the pipe is closed on return.
+async fn call_streaming<F, Fut>(
+    call: F,
+    pipe: &Pipe,
+    feed: &mut BodyFeed,
+    stream: &mut TcpStream,
+    input: &mut Input,
+    out: &mut Output,
+) -> Result<Result<Response, ()>, Failure>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Response>,
+{
+    let mut handler = pin!(run_catching(call));
+    let mut failed = None;
+    let mut chunk = Vec::new();
+    let result = poll_fn(|cx| loop {
+        if let Poll::Ready(r) = handler.as_mut().poll(cx) {
+            return Poll::Ready(Ok(r));
+        }
+        if failed.is_some() || feed.is_done() || !pipe.poll_demand(cx) {
+            return Poll::Pending;
+        }
+        match ready!(feed.poll_next(cx, stream, input, out, Some(&mut chunk))) {
+            Ok(()) => {
+                let end = feed.is_done().then_some(Ok(()));
+                pipe.push(std::mem::take(&mut chunk), end, cx.waker());
+            }
+            Err(f) => {
+                pipe.push(
+                    std::mem::take(&mut chunk),
+                    Some(Err(f.body_error())),
+                    cx.waker(),
+                );
+                if f == Failure::Closed {
+                    return Poll::Ready(Err(f));
+                }
+                failed = Some(f);
+            }
+        }
+    })
+    .await;
+    pipe.close();
+    match (result, failed) {
+        (Ok(_), Some(f)) | (Err(f), _) => Err(f),
+        (Ok(r), None) => Ok(r),
     }
 }
 
@@ -304,32 +358,6 @@ async fn wait_idle<H>(
         Poll::Pending
     })
     .await
-}
-
-/// Reads more of a body, each read within `limit`; the peer closing mid-body ends the connection.
-async fn read_body_bytes(
-    stream: &mut TcpStream,
-    input: &mut Input,
-    limit: Duration,
-    out: &mut Vec<u8>,
-) -> Result<(), Stop> {
-    // Anything already answered goes out first (it is ahead of this request's response).
-    flush(stream, out).await?;
-    match timeout(limit, input.read_more(stream)).await {
-        Ok(Ok(0)) => Err(Stop::Close),
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(e.into()),
-        Err(_) => Err(Stop::Reject(StatusCode::REQUEST_TIMEOUT)),
-    }
-}
-
-/// Writes out the output buffer, if anything is in it.
-async fn flush(stream: &mut TcpStream, out: &mut Vec<u8>) -> io::Result<()> {
-    if !out.is_empty() {
-        stream.write_all(out).await?;
-        out.clear();
-    }
-    Ok(())
 }
 
 /// Appends `n` in lowercase hex (a chunk size line's number).

@@ -11,17 +11,23 @@
 //! ```
 //!
 //! Map: `parse.rs` (request heads, zero-copy), `chunked.rs` (chunked bodies), `headers.rs`,
-//! `method.rs`, `request.rs`, `response.rs`, `status.rs`, `date.rs` (the cached `Date`),
-//! `conn.rs` (one connection's loop), `server.rs` (accepting, options, graceful shutdown),
-//! `catch_panic.rs` (a panicking handler becomes a 500).
+//! `method.rs`, `request.rs` (the request and reading its body), `response.rs`, `status.rs`,
+//! `date.rs` (the cached `Date`), `conn.rs` (one connection's loop), `conn_io.rs` (its read and
+//! write buffers), `feed.rs` (reading or skipping a body that is still arriving), `pipe.rs` (the
+//! shared state that streams such a body to the request), `server.rs` (accepting, options,
+//! graceful shutdown), `catch_panic.rs` (a panicking handler becomes a 500). The protocol
+//! decisions are written down in `docs/HTTP.md`.
 
 mod catch_panic;
 mod chunked;
 mod conn;
+mod conn_io;
 mod date;
+mod feed;
 mod headers;
 mod method;
 pub mod parse;
+mod pipe;
 mod request;
 mod response;
 mod server;

@@ -1,0 +1,134 @@
+//! A connection's two buffers: `Input` (bytes read, not yet parsed or consumed) and `Output`
+//! (responses encoded, not yet written).
+//!
+//! Both are poll-based underneath so that the connection can drive them inside one `poll_fn`
+//! together with the handler's future, and both keep their progress in their own fields: a read or
+//! a write that is interrupted (its caller stops polling) loses and repeats nothing.
+
+use crate::TcpStream;
+use eddy_runtime::io::{AsyncRead, AsyncWrite, ReadBuf};
+use std::future::poll_fn;
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+/// How much room a read asks for at least.
+pub(crate) const READ_CHUNK: usize = 8 * 1024;
+
+/// The read side: a buffer holding `buf[start..end]` unread bytes (`buf.len()` is its initialized
+/// capacity, grown only when needed, so reads do not re-zero memory).
+pub(crate) struct Input {
+    buf: Vec<u8>,
+    pub(crate) start: usize,
+    end: usize,
+}
+
+impl Input {
+    /// An empty input buffer.
+    pub(crate) fn new() -> Input {
+        Input {
+            buf: vec![0; READ_CHUNK * 2],
+            start: 0,
+            end: 0,
+        }
+    }
+
+    /// The unread bytes.
+    pub(crate) fn data(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// `true` if no unread bytes are buffered.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// Marks the first `n` unread bytes as consumed.
+    pub(crate) fn consume(&mut self, n: usize) {
+        debug_assert!(n <= self.end - self.start);
+        self.start += n;
+    }
+
+    /// Forgets everything buffered.
+    pub(crate) fn clear(&mut self) {
+        self.start = 0;
+        self.end = 0;
+    }
+
+    /// Moves unread bytes to the front and makes room for a read.
+    fn make_room(&mut self) {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        } else if self.start > 0 && self.buf.len() - self.end < READ_CHUNK {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.buf.len() - self.end < READ_CHUNK {
+            let want = (self.end + READ_CHUNK).max(self.buf.len() * 2);
+            self.buf.resize(want, 0);
+        }
+    }
+
+    /// One read appended to the buffer; `Ready(Ok(0))` means the peer closed.
+    pub(crate) fn poll_read_more(
+        &mut self,
+        cx: &mut Context<'_>,
+        stream: &mut TcpStream,
+    ) -> Poll<io::Result<usize>> {
+        self.make_room();
+        let mut rb = ReadBuf::new(&mut self.buf[self.end..]);
+        ready!(Pin::new(stream).poll_read(cx, &mut rb))?;
+        let n = rb.filled().len();
+        self.end += n;
+        Poll::Ready(Ok(n))
+    }
+
+    /// One read appended to the buffer; `Ok(0)` means the peer closed.
+    pub(crate) async fn read_more(&mut self, stream: &mut TcpStream) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_read_more(cx, stream)).await
+    }
+}
+
+/// The write side: encoded bytes, of which `buf[written..]` have not been written yet.
+pub(crate) struct Output {
+    pub(crate) buf: Vec<u8>,
+    written: usize,
+}
+
+impl Output {
+    /// An empty output buffer.
+    pub(crate) fn new() -> Output {
+        Output {
+            buf: Vec::with_capacity(READ_CHUNK),
+            written: 0,
+        }
+    }
+
+    /// Writes out everything buffered; the buffer is empty when this returns `Ready(Ok)`.
+    pub(crate) fn poll_flush(
+        &mut self,
+        cx: &mut Context<'_>,
+        stream: &mut TcpStream,
+    ) -> Poll<io::Result<()>> {
+        while self.written < self.buf.len() {
+            let n = ready!(Pin::new(&mut *stream).poll_write(cx, &self.buf[self.written..]))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.written += n;
+        }
+        self.buf.clear();
+        self.written = 0;
+        Poll::Ready(Ok(()))
+    }
+
+    /// Writes out everything buffered.
+    pub(crate) async fn flush(&mut self, stream: &mut TcpStream) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        poll_fn(|cx| self.poll_flush(cx, stream)).await
+    }
+}
