@@ -84,7 +84,7 @@ where
             // Responses to earlier requests still in `out` go first.
             let msg = status.reason();
             let resp = Response::new(status).with_header("Content-Type", "text/plain");
-            resp.encode_head(&mut out.buf, Some(msg.len()), false, false);
+            resp.encode_head(&mut out.buf, Some(msg.len()), false, false, true);
             out.buf.extend_from_slice(msg.as_bytes());
             if out.flush(&mut stream).await.is_ok() {
                 linger_close(&mut stream, &mut input).await;
@@ -207,7 +207,7 @@ where
             }
             match resp.take_body() {
                 Body::Full(bytes) => {
-                    resp.encode_head(&mut out.buf, Some(bytes.len()), false, keep_alive);
+                    resp.encode_head(&mut out.buf, Some(bytes.len()), false, keep_alive, http11);
                     if !is_head && !resp.status().forbids_body() {
                         out.buf.extend_from_slice(&bytes);
                     }
@@ -218,7 +218,7 @@ where
                         keep_alive = false;
                         skip = None;
                     }
-                    resp.encode_head(&mut out.buf, None, http11, keep_alive);
+                    resp.encode_head(&mut out.buf, None, http11, keep_alive, http11);
                     out.flush(stream).await?;
                     if !is_head && !resp.status().forbids_body() {
                         while let Some(chunk) = rx.recv().await {

@@ -118,13 +118,16 @@ impl Response {
 
     /// Appends the status line and header fields to `out`, up to and including the blank line.
     /// `body` describes what follows: `Some(n)` a fixed body of `n` bytes, `None` a stream
-    /// (`chunked` true: chunked coding; false: raw until close).
+    /// (`chunked` true: chunked coding; false: raw until close). `keep_alive` false adds
+    /// `Connection: close`; true, to an HTTP/1.0 client (`http11` false), adds
+    /// `Connection: keep-alive` (a 1.0 client otherwise expects the close).
     pub(crate) fn encode_head(
         &self,
         out: &mut Vec<u8>,
         body_len: Option<usize>,
         chunked: bool,
         keep_alive: bool,
+        http11: bool,
     ) {
         out.extend_from_slice(b"HTTP/1.1 ");
         let code = self.status.as_u16();
@@ -163,6 +166,8 @@ impl Response {
         }
         if !keep_alive {
             out.extend_from_slice(b"Connection: close\r\n");
+        } else if !http11 {
+            out.extend_from_slice(b"Connection: keep-alive\r\n");
         }
         out.extend_from_slice(b"\r\n");
     }
