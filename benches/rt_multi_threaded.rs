@@ -10,14 +10,19 @@
 //!   the handles are awaited.
 //! - `spawn_many_remote_busy1`: the same while 2 × workers tasks keep the workers busy, each
 //!   yielding and then spinning for 10 µs in a loop.
-//! - `ping_pong`: 1,000 pairs of tasks each exchange one message through two oneshot channels.
+//! - `spawn_many_remote_busy2`: 1,000 spawns from outside while one chain per worker keeps the
+//!   workers busy: each link spins for 10 µs, then spawns the next link and ends (a spawn wakes
+//!   workers with a higher priority than a yield does).
+//! - `ping_pong`: 1,000 pairs of tasks each exchange one message through two oneshot channels,
+//!   each runtime's own (`eddy::sync::oneshot`, `tokio::sync::oneshot`), as in Tokio's benchmark.
 //! - `yield_many`: 200 tasks each yield 1,000 times.
 //! - `chained_spawn`: a chain of 1,000 tasks, each spawning the next.
 //!
-//! The oneshot channel of `ping_pong` is `futures::channel::oneshot` for both runtimes (eddy's
-//! own channels arrive with the sync issue), so both pay the same for it.
+//! Tokio's benchmark runs 4 workers; here both runtimes get 2, the cores of the machine the
+//! targets are set for.
 //!
-//! `cargo bench --bench rt_multi_threaded` runs it; `-- --test` runs every function once.
+//! `cargo bench --bench rt_multi_threaded` runs it; `-- --test` runs every function once;
+//! `bench/micro.py` runs it in alternated rounds and writes the medians for `bench/run`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
@@ -43,11 +48,11 @@ macro_rules! workloads {
         mod $module {
             use super::{stall, NUM_SPAWN, NUM_WORKERS};
             use criterion::Bencher;
-            use futures::channel::oneshot;
             use std::sync::atomic::Ordering::Relaxed;
             use std::sync::atomic::{AtomicBool, AtomicUsize};
             use std::sync::{mpsc, Arc};
             use $krate::runtime::{Builder, Runtime};
+            use $krate::sync::oneshot;
 
             fn rt() -> Runtime {
                 Builder::new_multi_thread()
@@ -106,6 +111,38 @@ macro_rules! workloads {
                             stall();
                         }
                     });
+                }
+                b.iter(|| {
+                    for _ in 0..NUM_SPAWN {
+                        handles.push(handle.spawn(async {}));
+                    }
+                    rt.block_on(async {
+                        for h in handles.drain(..) {
+                            h.await.unwrap();
+                        }
+                    });
+                });
+                busy.store(false, Relaxed);
+            }
+
+            pub fn spawn_many_remote_busy2(b: &mut Bencher<'_>) {
+                const NUM_SPAWN: usize = 1_000;
+                /// One link of a busy chain: spin, then hand over to a fresh task.
+                fn link(busy: Arc<AtomicBool>) {
+                    $krate::spawn(async move {
+                        if busy.load(Relaxed) {
+                            stall();
+                            link(busy);
+                        }
+                    });
+                }
+                let rt = rt();
+                let handle = rt.handle().clone();
+                let mut handles = Vec::with_capacity(NUM_SPAWN);
+                let busy = Arc::new(AtomicBool::new(true));
+                for _ in 0..NUM_WORKERS {
+                    let busy = busy.clone();
+                    rt.spawn(async move { link(busy) });
                 }
                 b.iter(|| {
                     for _ in 0..NUM_SPAWN {
@@ -219,6 +256,7 @@ fn scheduler(c: &mut Criterion) {
         spawn_many_local,
         spawn_many_remote_idle,
         spawn_many_remote_busy1,
+        spawn_many_remote_busy2,
         ping_pong,
         yield_many,
         chained_spawn,
