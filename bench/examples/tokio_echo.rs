@@ -1,12 +1,13 @@
 //! The benchmark peer of `examples/echo.rs`: the same echo server, line for line, on Tokio.
 //!
 //! ```text
-//! cargo run --release --example tokio_echo -- [--addr 127.0.0.1:43211] [--workers N]
+//! cargo run --release -p eddy-bench --example tokio_echo -- [--addr 127.0.0.1:43211] [--workers N]
 //! ```
 //! Prints the address it listens on (so `--addr 127.0.0.1:0` picks a free port). Tokio is a
-//! dev-dependency only so that `bench/echo` can measure eddy against it under the same load; keep this
-//! file's logic identical to `echo.rs` (one task per connection, a 16 KiB buffer, read then `write_all`,
-//! `TCP_NODELAY` on every accepted socket), or the comparison means nothing.
+//! dev-dependency of `eddy-bench` only, so that `bench/run --groups echo` can measure eddy against it
+//! under the same load; keep this file's logic identical to `echo.rs` (one task per connection, a
+//! 16 KiB buffer, read then `write_all`, `TCP_NODELAY` on every accepted socket), or the comparison
+//! means nothing.
 
 use std::io;
 use std::time::Duration;
