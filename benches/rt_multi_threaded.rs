@@ -2,7 +2,8 @@
 //! eddy and on Tokio side by side in one process, two worker threads each.
 //!
 //! Each workload is a criterion group with two functions, `eddy` and `tokio`, so criterion's
-//! output (and `scripts/bench-ratio`, which reads its estimates) compares them directly:
+//! output (and `bench/micro.py` / `scripts/bench-ratio`, which read its estimates) compares them
+//! directly:
 //!
 //! - `spawn_many_local`: 10,000 spawns from inside `block_on`; the last task to run reports
 //!   over a std channel, which `block_on`'s future waits on.
