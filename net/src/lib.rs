@@ -7,6 +7,8 @@
 
 mod addr;
 pub mod http;
+#[macro_use]
+mod stream;
 mod sys;
 pub mod tcp;
 mod udp;

@@ -233,6 +233,18 @@ pub(crate) fn recv(
     Ok(n as usize)
 }
 
+/// `recv` into the spare room of a growable buffer, which then counts the received bytes as data.
+pub(crate) fn recv_buf<B: eddy_runtime::io::SpareCapacity + ?Sized>(
+    fd: RawFd,
+    buf: &mut B,
+) -> io::Result<usize> {
+    let n = recv(fd, buf.spare_capacity(), 0)?;
+    // SAFETY: recv initialised the first `n` bytes of the room it was given, and `buf` was not
+    // touched since.
+    unsafe { buf.commit(n) };
+    Ok(n)
+}
+
 // ---- Added for UDP, `TcpSocket` and Unix sockets. ----
 
 /// `bind(2)` to an IP address.
@@ -287,6 +299,17 @@ pub(crate) fn recv_from(
     // SAFETY: zero-initialised, then (partly) filled by the kernel: valid either way.
     let addr = socket_addr(unsafe { storage.assume_init_ref() })?;
     Ok((n as usize, addr))
+}
+
+/// `recvfrom` into the spare room of a growable buffer, which then counts the bytes as data.
+pub(crate) fn recv_buf_from<B: eddy_runtime::io::SpareCapacity + ?Sized>(
+    fd: RawFd,
+    buf: &mut B,
+) -> io::Result<(usize, SocketAddr)> {
+    let (n, addr) = recv_from(fd, buf.spare_capacity(), 0)?;
+    // SAFETY: recvfrom initialised the first `n` bytes of the room it was given.
+    unsafe { buf.commit(n) };
+    Ok((n, addr))
 }
 
 /// `listen(2)`.
@@ -482,4 +505,22 @@ pub(crate) fn bind_device(fd: RawFd, interface: Option<&[u8]>) -> io::Result<()>
         name.len() as libc::socklen_t
     ))?;
     Ok(())
+}
+
+/// `SO_LINGER`: `Some(d)` makes close wait up to `d` (whole seconds) for unsent data, `Some(ZERO)`
+/// makes it reset the connection, `None` turns lingering off.
+pub(crate) fn set_linger(fd: RawFd, dur: Option<std::time::Duration>) -> io::Result<()> {
+    let linger = libc::linger {
+        l_onoff: dur.is_some() as libc::c_int,
+        l_linger: dur.map_or(0, |d| {
+            d.as_secs().min(libc::c_int::MAX as u64) as libc::c_int
+        }),
+    };
+    setsockopt_val(fd, libc::SOL_SOCKET, libc::SO_LINGER, &linger)
+}
+
+/// Reads `SO_LINGER` back as [`set_linger`] takes it.
+pub(crate) fn linger(fd: RawFd) -> io::Result<Option<std::time::Duration>> {
+    let l: libc::linger = getsockopt_val(fd, libc::SOL_SOCKET, libc::SO_LINGER)?;
+    Ok((l.l_onoff != 0).then(|| std::time::Duration::from_secs(l.l_linger as u64)))
 }

@@ -9,7 +9,7 @@
 use crate::addr::{resolve, ToSocketAddrs};
 use crate::sys;
 use eddy_runtime::__private::{Interest, Ready, Registration};
-use eddy_runtime::io::ReadBuf;
+use eddy_runtime::io::{ReadBuf, SpareCapacity};
 use std::fmt;
 use std::io;
 use std::mem::MaybeUninit;
@@ -68,6 +68,7 @@ impl UdpSocket {
         UdpSocket::from_fd(fd)
     }
 
+    #[track_caller]
     fn from_fd(fd: OwnedFd) -> io::Result<UdpSocket> {
         let io = Registration::new_ready(fd.as_raw_fd())?;
         Ok(UdpSocket { io, fd })
@@ -276,6 +277,53 @@ impl UdpSocket {
         let buf = as_uninit(buf);
         self.io.try_io(Interest::READABLE, || {
             sys::recv_from(self.fd.as_raw_fd(), buf, 0)
+        })
+    }
+
+    /// Receives one datagram from the connected peer, appending it to the spare room of `buf`.
+    ///
+    /// Tokio's version takes any `bytes::BufMut`; eddy has no `bytes` dependency, so this takes the
+    /// buffers that implement [`SpareCapacity`] (`Vec<u8>`). A full `Vec` grows by at least 64 bytes
+    /// first; a datagram longer than the room is truncated, as with `recv`.
+    pub async fn recv_buf<B: SpareCapacity + ?Sized>(&self, buf: &mut B) -> io::Result<usize> {
+        let fd = self.fd.as_raw_fd();
+        self.io
+            .async_io(Interest::READABLE, || sys::recv_buf(fd, buf))
+            .await
+    }
+
+    /// Receives one datagram from the connected peer without waiting, appending it to `buf`
+    /// (see [`recv_buf`](UdpSocket::recv_buf)).
+    pub fn try_recv_buf<B: SpareCapacity + ?Sized>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.try_io(Interest::READABLE, || {
+            sys::recv_buf(self.fd.as_raw_fd(), buf)
+        })
+    }
+
+    /// Receives one datagram from any sender, appending it to the spare room of `buf`; returns its
+    /// length and its sender.
+    ///
+    /// Tokio's version takes any `bytes::BufMut`; eddy has no `bytes` dependency, so this takes the
+    /// buffers that implement [`SpareCapacity`] (`Vec<u8>`). A full `Vec` grows by at least 64 bytes
+    /// first; a datagram longer than the room is truncated, as with `recv`.
+    pub async fn recv_buf_from<B: SpareCapacity + ?Sized>(
+        &self,
+        buf: &mut B,
+    ) -> io::Result<(usize, SocketAddr)> {
+        let fd = self.fd.as_raw_fd();
+        self.io
+            .async_io(Interest::READABLE, || sys::recv_buf_from(fd, buf))
+            .await
+    }
+
+    /// Receives one datagram from any sender without waiting, appending it to `buf` (see
+    /// [`recv_buf_from`](UdpSocket::recv_buf_from)).
+    pub fn try_recv_buf_from<B: SpareCapacity + ?Sized>(
+        &self,
+        buf: &mut B,
+    ) -> io::Result<(usize, SocketAddr)> {
+        self.io.try_io(Interest::READABLE, || {
+            sys::recv_buf_from(self.fd.as_raw_fd(), buf)
         })
     }
 

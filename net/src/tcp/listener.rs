@@ -4,6 +4,7 @@ use super::stream::TcpStream;
 use crate::addr::{resolve, ToSocketAddrs};
 use crate::sys::{self, syscall};
 use eddy_runtime::__private::Registration;
+use eddy_runtime::io::Ready;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
@@ -64,6 +65,7 @@ impl TcpListener {
         TcpListener::from_fd(fd)
     }
 
+    #[track_caller]
     pub(crate) fn from_fd(fd: OwnedFd) -> io::Result<TcpListener> {
         let io = Registration::new_ready(fd.as_raw_fd())?;
         Ok(TcpListener { io, fd })
@@ -85,7 +87,7 @@ impl TcpListener {
                 sys::accept(fd)
             })
             .await?;
-        TcpStream::from_fd(fd).map(|s| (s, addr))
+        TcpStream::from_fd(fd, accepted()).map(|s| (s, addr))
     }
 
     /// Polls to accept a connection; on `Pending` the task is woken when one may be ready.
@@ -93,7 +95,7 @@ impl TcpListener {
         let (fd, addr) = std::task::ready!(self
             .io
             .poll_read_io(cx, || sys::accept(self.fd.as_raw_fd())))?;
-        Poll::Ready(TcpStream::from_fd(fd).map(|s| (s, addr)))
+        Poll::Ready(TcpStream::from_fd(fd, accepted()).map(|s| (s, addr)))
     }
 
     /// Wraps a listener made by `std` (it is switched to nonblocking mode). Mirrors Tokio: the std
@@ -162,4 +164,10 @@ impl fmt::Debug for TcpListener {
             .field("addr", &self.local_addr().ok())
             .finish()
     }
+}
+
+/// What an accepted stream is assumed ready for: both ways, so its first read tries `recv` (the
+/// peer may have sent with the handshake) without waiting for the driver's first event.
+fn accepted() -> Ready {
+    Ready::READABLE | Ready::WRITABLE
 }

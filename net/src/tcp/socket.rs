@@ -118,18 +118,7 @@ impl TcpSocket {
 
     /// Sets `SO_LINGER`: `Some(d)` makes close wait up to `d` for unsent data; `None` turns it off.
     pub fn set_linger(&self, dur: Option<Duration>) -> io::Result<()> {
-        let linger = libc::linger {
-            l_onoff: dur.is_some() as libc::c_int,
-            l_linger: dur.map_or(0, |d| {
-                d.as_secs().min(libc::c_int::MAX as u64) as libc::c_int
-            }),
-        };
-        sys::setsockopt_val(
-            self.fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            &linger,
-        )
+        sys::set_linger(self.fd.as_raw_fd(), dur)
     }
 
     /// Sets a zero linger: closing the socket then resets the connection.
@@ -139,9 +128,7 @@ impl TcpSocket {
 
     /// Reads `SO_LINGER`.
     pub fn linger(&self) -> io::Result<Option<Duration>> {
-        let l: libc::linger =
-            sys::getsockopt_val(self.fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_LINGER)?;
-        Ok((l.l_onoff != 0).then(|| Duration::from_secs(l.l_linger as u64)))
+        sys::linger(self.fd.as_raw_fd())
     }
 
     /// Sets `TCP_NODELAY`.

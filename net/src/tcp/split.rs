@@ -1,43 +1,15 @@
-//! Borrowed halves of a `TcpStream` (`TcpStream::split`).
-//!
-//! Both halves point at the same stream. They can be used at the same time because the reactor keeps
-//! separate waker slots for the read and the write direction.
+//! Borrowed halves of a `TcpStream` (`TcpStream::split`): the halves every stream type has (see
+//! `crate::stream::split`), plus peeking on the read half.
 
 use super::stream::TcpStream;
-use eddy_runtime::__private::{Interest, Ready};
-use eddy_runtime::io::{AsyncRead, AsyncWrite, ReadBuf};
+use eddy_runtime::io::ReadBuf;
 use std::io;
-use std::net::{Shutdown, SocketAddr};
-use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// The read half of a borrowed split.
-#[derive(Debug)]
-pub struct ReadHalf<'a>(&'a TcpStream);
-
-/// The write half of a borrowed split. Shutting it down (`AsyncWriteExt::shutdown`) shuts down the
-/// stream's write side.
-#[derive(Debug)]
-pub struct WriteHalf<'a>(&'a TcpStream);
-
-pub(crate) fn split(stream: &mut TcpStream) -> (ReadHalf<'_>, WriteHalf<'_>) {
-    (ReadHalf(stream), WriteHalf(stream))
-}
+borrowed_halves!(TcpStream, std::net::SocketAddr, std::os::fd::OwnedFd);
 
 impl ReadHalf<'_> {
-    /// Waits for `interest`.
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        self.0.ready(interest).await
-    }
-    /// Waits until readable.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.0.readable().await
-    }
-    /// Reads without waiting.
-    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.try_read(buf)
-    }
-    /// Peeks at incoming data.
+    /// Peeks at incoming data without consuming it.
     pub async fn peek(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.0.peek(buf).await
     }
@@ -48,84 +20,5 @@ impl ReadHalf<'_> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<usize>> {
         self.0.poll_peek(cx, buf)
-    }
-    /// The peer's address.
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.0.peer_addr()
-    }
-    /// The local address.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.0.local_addr()
-    }
-}
-
-impl WriteHalf<'_> {
-    /// Waits for `interest`.
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        self.0.ready(interest).await
-    }
-    /// Waits until writable.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.0.writable().await
-    }
-    /// Writes without waiting.
-    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.0.try_write(buf)
-    }
-    /// The peer's address.
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.0.peer_addr()
-    }
-    /// The local address.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.0.local_addr()
-    }
-}
-
-impl AsyncRead for ReadHalf<'_> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        self.0.poll_read_priv(cx, buf)
-    }
-}
-
-impl AsyncWrite for WriteHalf<'_> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.0.poll_write_priv(cx, buf)
-    }
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.0.poll_write_vectored_priv(cx, bufs)
-    }
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.0.shutdown_std(Shutdown::Write))
-    }
-}
-
-impl AsRef<TcpStream> for ReadHalf<'_> {
-    fn as_ref(&self) -> &TcpStream {
-        self.0
-    }
-}
-
-impl AsRef<TcpStream> for WriteHalf<'_> {
-    fn as_ref(&self) -> &TcpStream {
-        self.0
     }
 }

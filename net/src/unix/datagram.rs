@@ -9,7 +9,7 @@
 use super::SocketAddr;
 use crate::sys;
 use eddy_runtime::__private::{Interest, Ready, Registration};
-use eddy_runtime::io::ReadBuf;
+use eddy_runtime::io::{ReadBuf, SpareCapacity};
 use std::fmt;
 use std::io;
 use std::mem::MaybeUninit;
@@ -67,12 +67,23 @@ impl UnixDatagram {
     #[track_caller]
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = sys::socketpair(libc::SOCK_DGRAM)?;
-        Ok((UnixDatagram::from_fd(a)?, UnixDatagram::from_fd(b)?))
+        // Nothing can have been sent to either end yet: writable, not readable (as in Tokio).
+        Ok((
+            UnixDatagram::from_fd_assuming(a, Ready::WRITABLE)?,
+            UnixDatagram::from_fd_assuming(b, Ready::WRITABLE)?,
+        ))
     }
 
     #[track_caller]
     pub(crate) fn from_fd(fd: OwnedFd) -> io::Result<UnixDatagram> {
-        let io = Registration::new_ready(fd.as_raw_fd())?;
+        UnixDatagram::from_fd_assuming(fd, Ready::READABLE | Ready::WRITABLE)
+    }
+
+    /// Registers `fd` with `assumed` as its readiness until the driver's first event.
+    #[track_caller]
+    fn from_fd_assuming(fd: OwnedFd, assumed: Ready) -> io::Result<UnixDatagram> {
+        let io = Registration::new(fd.as_raw_fd())?;
+        io.assume_ready(assumed);
         Ok(UnixDatagram {
             io,
             sock: net::UnixDatagram::from(fd),
@@ -250,6 +261,67 @@ impl UnixDatagram {
         self.io
             .try_io(Interest::READABLE, || self.sock.recv_from(buf))
             .map(|(n, a)| (n, SocketAddr(a)))
+    }
+
+    /// Receives one datagram from the connected peer, appending it to the spare room of `buf`.
+    ///
+    /// Tokio's version takes any `bytes::BufMut`; eddy has no `bytes` dependency, so this takes the
+    /// buffers that implement [`SpareCapacity`] (`Vec<u8>`). A full `Vec` grows by at least 64 bytes
+    /// first; a datagram longer than the room is truncated, as with `recv`.
+    pub async fn recv_buf<B: SpareCapacity + ?Sized>(&self, buf: &mut B) -> io::Result<usize> {
+        let fd = self.sock.as_raw_fd();
+        self.io
+            .async_io(Interest::READABLE, || sys::recv_buf(fd, buf))
+            .await
+    }
+
+    /// Receives one datagram from the connected peer without waiting, appending it to `buf`
+    /// (see [`recv_buf`](UnixDatagram::recv_buf)).
+    pub fn try_recv_buf<B: SpareCapacity + ?Sized>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.try_io(Interest::READABLE, || {
+            sys::recv_buf(self.sock.as_raw_fd(), buf)
+        })
+    }
+
+    /// Receives one datagram, appending it to the spare room of `buf`; returns its length and its
+    /// sender's address.
+    ///
+    /// Tokio's version takes any `bytes::BufMut`; eddy has no `bytes` dependency, so this takes the
+    /// buffers that implement [`SpareCapacity`] (`Vec<u8>`). A full `Vec` grows by at least 64 bytes
+    /// first; a datagram longer than the room is truncated, as with `recv`.
+    pub async fn recv_buf_from<B: SpareCapacity + ?Sized>(
+        &self,
+        buf: &mut B,
+    ) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .async_io(Interest::READABLE, || self.recv_buf_from_now(buf))
+            .await
+    }
+
+    /// Receives one datagram without waiting, appending it to `buf` (see
+    /// [`recv_buf_from`](UnixDatagram::recv_buf_from)).
+    pub fn try_recv_buf_from<B: SpareCapacity + ?Sized>(
+        &self,
+        buf: &mut B,
+    ) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .try_io(Interest::READABLE, || self.recv_buf_from_now(buf))
+    }
+
+    /// One `recv_from` into the room of `buf`. std's `recv_from` (the source of std's address type)
+    /// takes an initialised buffer, so the room is zeroed first.
+    fn recv_buf_from_now<B: SpareCapacity + ?Sized>(
+        &self,
+        buf: &mut B,
+    ) -> io::Result<(usize, SocketAddr)> {
+        let room = buf.spare_capacity();
+        room.fill(MaybeUninit::new(0));
+        // SAFETY: every byte of `room` was just initialised.
+        let room = unsafe { &mut *(room as *mut [MaybeUninit<u8>] as *mut [u8]) };
+        let (n, addr) = self.sock.recv_from(room)?;
+        // SAFETY: the whole room is initialised, so its first `n` bytes are.
+        unsafe { buf.commit(n) };
+        Ok((n, SocketAddr(addr)))
     }
 
     /// Runs `f` (an I/O operation on the raw socket) if readiness for `interest` is known; clears it

@@ -3,6 +3,7 @@
 use super::{SocketAddr, UnixStream};
 use crate::sys;
 use eddy_runtime::__private::Registration;
+use eddy_runtime::io::Ready;
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
@@ -110,7 +111,8 @@ impl UnixListener {
                 sys::accept_unnamed(fd)
             })
             .await?;
-        let stream = UnixStream::from_fd(fd)?;
+        // Assumed ready both ways, as an accepted TCP stream (see `SocketStream::new`).
+        let stream = UnixStream::from_fd(fd, Ready::READABLE | Ready::WRITABLE)?;
         let addr = stream.peer_addr()?;
         Ok((stream, addr))
     }
@@ -120,7 +122,8 @@ impl UnixListener {
         let fd = ready!(self
             .io
             .poll_read_io(cx, || sys::accept_unnamed(self.sock.as_raw_fd())))?;
-        let stream = UnixStream::from_fd(fd)?;
+        // Assumed ready both ways, as an accepted TCP stream (see `SocketStream::new`).
+        let stream = UnixStream::from_fd(fd, Ready::READABLE | Ready::WRITABLE)?;
         // One extra getpeername: std's address type can only be had from std (see the module doc).
         let addr = stream.peer_addr()?;
         Poll::Ready(Ok((stream, addr)))

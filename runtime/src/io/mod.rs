@@ -19,6 +19,7 @@ mod async_write;
 mod blocking;
 mod join;
 mod read_buf;
+mod spare_capacity;
 mod split;
 mod stdio;
 #[cfg(unix)]
@@ -34,6 +35,7 @@ pub use async_seek::AsyncSeek;
 pub use async_write::AsyncWrite;
 pub use join::{join, Join};
 pub use read_buf::ReadBuf;
+pub use spare_capacity::SpareCapacity;
 pub use split::{split, ReadHalf, WriteHalf};
 pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 pub use util::async_buf_read_ext::AsyncBufReadExt;

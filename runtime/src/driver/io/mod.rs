@@ -192,5 +192,5 @@ impl Handle {
 }
 
 pub(crate) fn shutdown_error() -> io::Error {
-    io::Error::other("An eddy runtime was found, but it is being shut down.")
+    io::Error::other("An eddy context was found, but it is being shutdown.")
 }

@@ -46,7 +46,7 @@ impl Registration {
         let handle = match context::with_current(|h| h.driver().io.clone()) {
             Ok(Some(h)) => h,
             Ok(None) => panic!(
-                "An eddy runtime was found, but IO is disabled. Call `enable_io` on the runtime \
+                "An eddy context was found, but IO is disabled. Call `enable_io` on the runtime \
                  builder to enable IO."
             ),
             Err(e) => panic!("{}", e),
@@ -237,9 +237,15 @@ impl Registration {
     ) -> io::Result<R> {
         loop {
             let ev = self.readiness(interest).await?;
+            // The operation, not the wait, spends the budget (as in Tokio), so a task that finds
+            // its socket ready again and again still yields.
+            let coop = std::future::poll_fn(coop::poll_proceed).await;
             match f() {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(ev),
-                res => return res,
+                res => {
+                    coop.made_progress();
+                    return res;
+                }
             }
         }
     }
@@ -273,10 +279,11 @@ impl Future for Readiness<'_> {
     type Output = io::Result<ReadyEvent>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // No cooperative budget here, as in Tokio: waiting for readiness is not an operation, and a
+        // `ready()` polled after the task's budget ran out must still report readiness that is
+        // there (the `try_*` call that follows never waits either). `async_io` spends the budget.
         let this = self.get_mut();
-        let coop = ready!(coop::poll_proceed(cx));
         let res = ready!(this.io.poll_ready_list(cx, this.interest, &mut this.slot));
-        coop.made_progress();
         Poll::Ready(Registration::map(res))
     }
 }

@@ -2,10 +2,11 @@
 
 use super::chain::{chain, Chain};
 use super::read::{read, read_exact, Read, ReadExact};
+use super::read_buf::{read_buf, ReadBufFuture};
 use super::read_int::{read_num, ReadNum};
 use super::read_to_end::{read_to_end, read_to_string, ReadToEnd, ReadToString};
 use super::take::{take, Take};
-use crate::io::AsyncRead;
+use crate::io::{AsyncRead, SpareCapacity};
 
 /// Defines one number reader: `$name` decodes `$ty` with `from_$order_bytes`.
 macro_rules! reader {
@@ -55,6 +56,23 @@ pub trait AsyncReadExt: AsyncRead {
         Self: Unpin,
     {
         read(self, buf)
+    }
+
+    /// Reads some bytes into the spare room of `buf` (growing a full `Vec` first) and appends them;
+    /// returns how many, `0` meaning end of file.
+    ///
+    /// Tokio's version takes any `bytes::BufMut`; eddy has no `bytes` dependency, so this takes the
+    /// buffers that implement [`SpareCapacity`] (`Vec<u8>`). Cancel safe: if the future is dropped
+    /// before completing, no data was read.
+    ///
+    /// # Panics
+    /// If the reader swaps the `ReadBuf` it is given for another buffer.
+    fn read_buf<'a, B>(&'a mut self, buf: &'a mut B) -> ReadBufFuture<'a, Self, B>
+    where
+        Self: Unpin,
+        B: SpareCapacity + ?Sized,
+    {
+        read_buf(self, buf)
     }
 
     /// Reads exactly `buf.len()` bytes, or fails with

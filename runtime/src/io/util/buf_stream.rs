@@ -28,6 +28,10 @@ impl<RW: AsyncRead + AsyncWrite> BufStream<RW> {
     }
 
     /// Wraps `stream` with the given buffer sizes.
+    ///
+    /// # Panics
+    /// If `reader_capacity` is zero.
+    #[track_caller]
     pub fn with_capacity(reader_capacity: usize, writer_capacity: usize, stream: RW) -> Self {
         BufStream {
             inner: BufReader::with_capacity(

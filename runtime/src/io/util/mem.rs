@@ -29,13 +29,22 @@ pub struct SimplexStream {
 }
 
 /// Creates a unidirectional pipe holding at most `max_buf_size` bytes, as read and write halves.
+///
+/// # Panics
+/// If `max_buf_size` is zero (no write could ever complete).
+#[track_caller]
 pub fn simplex(max_buf_size: usize) -> (ReadHalf<SimplexStream>, WriteHalf<SimplexStream>) {
     split(SimplexStream::new_unsplit(max_buf_size))
 }
 
 impl SimplexStream {
     /// Creates a pipe that holds at most `max_buf_size` bytes, not split into halves.
+    ///
+    /// # Panics
+    /// If `max_buf_size` is zero (no write could ever complete).
+    #[track_caller]
     pub fn new_unsplit(max_buf_size: usize) -> SimplexStream {
+        assert!(max_buf_size > 0, "`max_buf_size` must be greater than 0");
         SimplexStream {
             buffer: VecDeque::new(),
             max_buf_size,
@@ -212,6 +221,10 @@ pub struct DuplexStream {
 /// assert_eq!(&buf, b"ping");
 /// # });
 /// ```
+///
+/// # Panics
+/// If `max_buf_size` is zero (no write could ever complete).
+#[track_caller]
 pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
     let one = Arc::new(Mutex::new(SimplexStream::new_unsplit(max_buf_size)));
     let two = Arc::new(Mutex::new(SimplexStream::new_unsplit(max_buf_size)));

@@ -18,6 +18,7 @@ pub(crate) mod empty;
 pub(crate) mod lines;
 pub(crate) mod mem;
 pub(crate) mod read;
+pub(crate) mod read_buf;
 pub(crate) mod read_int;
 pub(crate) mod read_to_end;
 pub(crate) mod read_until;
