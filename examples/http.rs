@@ -4,6 +4,7 @@
 //! cargo run --release --example http -- [--addr 127.0.0.1:8080] [--workers N]
 //! ```
 //! Routes: `/` (an HTML page), `/network`, `/plaintext`, `/json`, `POST /echo` (the request body back),
+//! `POST /count` (reads the body chunk by chunk as it arrives, answers with its size and chunk count),
 //! `/sleep?ms=N` (answers after N ms); anything else is 404. Ctrl-C or SIGTERM stops it gracefully.
 
 use eddy::http::{Method, Request, Response, Server, StatusCode};
@@ -58,6 +59,20 @@ async fn route(mut req: Request) -> Response {
                 .with_body(body),
             Err(e) => Response::text(e.to_string()).with_status(StatusCode::BAD_REQUEST),
         },
+        (Method::Post, "/count") => {
+            let (mut bytes, mut chunks) = (0, 0);
+            while let Some(chunk) = req.chunk().await {
+                match chunk {
+                    Ok(c) => {
+                        bytes += c.len();
+                        chunks += 1;
+                    }
+                    // Over the limit, malformed or stalled: the server answers 413/400/408 itself.
+                    Err(e) => return Response::text(e.to_string()),
+                }
+            }
+            Response::text(format!("{bytes} bytes in {chunks} chunks\n"))
+        }
         (Method::Get | Method::Head, "/sleep") => {
             let ms: u64 = req
                 .query_param("ms")

@@ -1,6 +1,7 @@
 //! Randomized parser test: 100,000 random and mutated request heads and chunked bodies; no panic, every
 //! outcome Complete/Partial/Error, and feeding a valid request in two pieces gives the same result as
-//! feeding it whole.
+//! feeding it whole. Likewise 100,000 random and mutated chunked bodies fed to the body decoder in
+//! random pieces (as a streamed body arrives) decode exactly as when fed whole.
 
 use eddy::http::parse::{HeadParser, Parse};
 use eddy::http::ChunkedDecoder;
@@ -111,5 +112,93 @@ fn every_split_of_valid_requests_matches_whole() {
             }
         }
         assert!(same(&last, &whole));
+    }
+}
+
+/// A random valid chunked body: chunks of random sizes (hex in either case, sometimes with an
+/// extension), the last chunk, sometimes trailers.
+fn chunked_body(rng: &mut Rng) -> Vec<u8> {
+    let mut v = Vec::new();
+    for _ in 0..rng.below(5) {
+        let n = 1 + rng.below(40);
+        let size = if rng.below(2) == 0 {
+            format!("{n:x}")
+        } else {
+            format!("{n:X}")
+        };
+        v.extend_from_slice(size.as_bytes());
+        if rng.below(4) == 0 {
+            v.extend_from_slice(b";name=value");
+        }
+        v.extend_from_slice(b"\r\n");
+        v.extend((0..n).map(|_| rng.next() as u8));
+        v.extend_from_slice(b"\r\n");
+    }
+    v.extend_from_slice(b"0\r\n");
+    if rng.below(3) == 0 {
+        v.extend_from_slice(b"X-Trailer: t\r\n");
+    }
+    v.extend_from_slice(b"\r\n");
+    v
+}
+
+/// What decoding `input` gives: the data, the bytes used, whether the body ended, or the error.
+fn decode_in_pieces(
+    input: &[u8],
+    cuts: &[usize],
+    limit: u64,
+) -> (Vec<u8>, Result<usize, u16>, bool) {
+    let mut dec = ChunkedDecoder::new(limit);
+    let mut data = Vec::new();
+    let mut used = 0;
+    let mut from = 0;
+    for &to in cuts.iter().chain(std::iter::once(&input.len())) {
+        if to < from {
+            continue;
+        }
+        match dec.decode(&input[from..to], &mut data) {
+            Ok(n) => used += n,
+            Err(status) => return (data, Err(status.as_u16()), false),
+        }
+        if dec.is_done() {
+            break;
+        }
+        from = to;
+    }
+    (data, Ok(used), dec.is_done())
+}
+
+#[test]
+fn chunked_bodies_split_anywhere_decode_as_whole() {
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    for round in 0..100_000 {
+        let valid = chunked_body(&mut rng);
+        let input = match round % 4 {
+            0 => valid.clone(),
+            1 => (0..rng.below(120)).map(|_| rng.next() as u8).collect(),
+            _ => mutate(&mut rng, &valid),
+        };
+        // A limit that some bodies exceed.
+        let limit = if round % 7 == 0 { 30 } else { 1 << 20 };
+        let whole = decode_in_pieces(&input, &[], limit);
+        let mut cuts: Vec<usize> = (0..rng.below(4))
+            .map(|_| rng.below(input.len() + 1))
+            .collect();
+        cuts.sort_unstable();
+        let split = decode_in_pieces(&input, &cuts, limit);
+        assert_eq!(
+            whole,
+            split,
+            "cuts {cuts:?} of {:?}",
+            String::from_utf8_lossy(&input)
+        );
+        if round % 4 == 0 && limit > 1 << 10 {
+            assert!(
+                whole.2,
+                "a valid body must decode to its end: {:?}",
+                String::from_utf8_lossy(&input)
+            );
+            assert_eq!(whole.1, Ok(input.len()));
+        }
     }
 }

@@ -13,7 +13,7 @@
 //!    - what the handler left unread of the body is skipped: read and dropped, up to the body
 //!      limit, before the next request is parsed. Two exceptions close the connection after the
 //!      response instead: a client still waiting for `100 Continue` (it was never sent, so the
-//!      client may never send the body — it gets `Connection: close`, as with hyper), and a body
+//!      client may never send the body — it gets `Connection: close`), and a body
 //!      that cannot be skipped (over the limit, malformed, stalled, peer gone).
 //! 2. When no complete request is left, write the output buffer — so a batch of pipelined requests
 //!    gets its responses in one `write`.

@@ -165,12 +165,12 @@ impl BodyFeed {
                 self.continue_sent = true;
             }
             ready!(out.poll_flush(cx, stream)).map_err(|_| Failure::Closed)?;
-            let deadline = Instant::now() + self.read_timeout;
-            let timer = self
-                .timer
-                .get_or_insert_with(|| Box::pin(sleep_until(deadline)));
             if !self.timer_armed {
-                timer.as_mut().reset(deadline);
+                let deadline = Instant::now() + self.read_timeout;
+                match &mut self.timer {
+                    Some(timer) => timer.as_mut().reset(deadline),
+                    None => self.timer = Some(Box::pin(sleep_until(deadline))),
+                }
                 self.timer_armed = true;
             }
             match input.poll_read_more(cx, stream) {
@@ -179,8 +179,12 @@ impl BodyFeed {
                 }
                 Poll::Ready(Ok(_)) => self.timer_armed = false,
                 Poll::Pending => {
-                    ready!(timer.as_mut().poll(cx));
-                    return Poll::Ready(Err(Failure::Status(StatusCode::REQUEST_TIMEOUT)));
+                    // Armed above: the timer is always there by now.
+                    if let Some(timer) = &mut self.timer {
+                        ready!(timer.as_mut().poll(cx));
+                        return Poll::Ready(Err(Failure::Status(StatusCode::REQUEST_TIMEOUT)));
+                    }
+                    return Poll::Pending;
                 }
             }
         }
