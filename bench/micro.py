@@ -3,7 +3,7 @@
 
 Owns the groups `scheduler` (benches/rt_multi_threaded.rs), `sync` (benches/sync_*.rs) and `timer`
 (benches/time.rs) of `bench/run`, and writes DIR/scheduler.json, DIR/sync.json and DIR/timer.json
-in the schema `bench/report.py` reads.
+in the schema `bench/report.py` reads, each row with issue 7's target (eddy/tokio <= 1.00).
 
     python3 bench/micro.py --out DIR [--quick] [--rounds N] [--groups scheduler,sync,timer]
                            [--filter REGEX] [--warm-up S] [--measure S] [--samples N]
@@ -215,8 +215,10 @@ def run_group(group, exes, args, crit_args, scratch):
             if got[rt]:
                 kept[rt] = [round(ns / scale, 6) for ns in got[rt]]
                 values[rt] = round(statistics.median(ns / scale for ns in got[rt]), 6)
+        # Issue 7's target: eddy at least as fast as Tokio on every workload.
         rows.append({"workload": row_name(bench, workload, group), "unit": unit,
-                     "better": "lower", "values": values, "samples": kept})
+                     "better": "lower", "values": values, "samples": kept,
+                     "target": {"tokio": "<= 1.00"}})
 
     notes = list(GROUP_NOTES.get(group, []))
     notes.append(f"{args.rounds} round(s), runtimes alternated; criterion "

@@ -372,6 +372,8 @@ def measure_conns(exe, runtime, conns, per_client, workdir):
 
 # ---------------------------------------------------------------- report
 
+# Issue 7's target for the memory rows: per task and per connection at most Tokio's.
+MEMORY_TARGET = {"tokio": "<= 1.00"}
 ROWS = [
     # (workload, unit, key, source)
     ("rss_per_idle_task", "B", "rss_per_task", "tasks"),
@@ -462,11 +464,14 @@ def main(argv):
         got = samples[w]
         if not got["eddy"]:
             continue
-        rows.append({
+        row = {
             "workload": w, "unit": unit, "better": "lower",
             "values": {rt: round(statistics.median(v), 3) for rt, v in got.items() if v},
             "samples": {rt: [round(x, 3) for x in v] for rt, v in got.items() if v},
-        })
+        }
+        if unit == "B":
+            row["target"] = MEMORY_TARGET
+        rows.append(row)
     notes += [
         f"Tasks: {args.tasks:,} idle tasks (std::future::pending) on a one-worker runtime; "
         "rss = resident set growth, alloc = bytes live in the allocator, per task.",
