@@ -237,3 +237,80 @@ fn ten_thousand_connections_on_one_worker() {
         }
     });
 }
+
+#[test]
+fn zero_linger_close_resets_the_peer() {
+    let rt = rt(1);
+    rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        server.set_zero_linger().unwrap();
+        assert_eq!(server.linger().unwrap(), Some(Duration::ZERO));
+        drop(server);
+        let mut buf = [0u8; 16];
+        let err = client.read(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
+    });
+}
+
+#[test]
+fn try_read_buf_and_read_buf_append_to_a_vec() {
+    let rt = rt(1);
+    rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+
+        client.write_all(b"hello").await.unwrap();
+        let mut got = b"> ".to_vec();
+        while got.len() < 7 {
+            server.readable().await.unwrap();
+            match server.try_read_buf(&mut got) {
+                Ok(n) => assert!(n > 0),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(got, b"> hello");
+
+        // A full Vec (no spare room) grows before the read instead of reading nothing.
+        client.write_all(b" world").await.unwrap();
+        got.shrink_to_fit();
+        let mut n = 0;
+        while n < 6 {
+            n += server.read_buf(&mut got).await.unwrap();
+        }
+        assert_eq!(got, b"> hello world");
+
+        client.shutdown().await.unwrap();
+        assert_eq!(server.read_buf(&mut got).await.unwrap(), 0);
+    });
+}
+
+/// Waiting for readiness spends no cooperative budget (as in Tokio): a task that has used up its
+/// budget still sees a ready socket as ready when it asks, instead of `Pending`.
+#[test]
+fn ready_is_reported_after_the_budget_is_spent() {
+    use std::future::{poll_fn, Future};
+    use std::task::Poll;
+    let rt = rt(1);
+    rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let _server = listener.accept().await.unwrap();
+        client.writable().await.unwrap();
+        // Far more polls than one task's budget (128) within a single poll of this task.
+        for i in 0..1_000 {
+            let mut writable = Box::pin(client.writable());
+            let ready = poll_fn(|cx| Poll::Ready(writable.as_mut().poll(cx))).await;
+            assert!(ready.is_ready(), "writable() pending at poll {i}");
+        }
+    });
+}

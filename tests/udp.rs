@@ -185,3 +185,37 @@ async fn std_round_trip() {
     let again = UdpSocket::try_from(back).unwrap();
     assert_eq!(again.local_addr().unwrap(), addr);
 }
+
+#[eddy::test]
+async fn recv_buf_forms_append_to_a_vec() {
+    let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let a_addr = a.local_addr().unwrap();
+    b.connect(a_addr).await.unwrap();
+    a.connect(b.local_addr().unwrap()).await.unwrap();
+
+    b.send(b"one").await.unwrap();
+    let mut got = b"#".to_vec();
+    assert_eq!(a.recv_buf(&mut got).await.unwrap(), 3);
+    assert_eq!(got, b"#one");
+
+    b.send(b"two").await.unwrap();
+    let (n, from) = a.recv_buf_from(&mut got).await.unwrap();
+    assert_eq!((n, from), (3, b.local_addr().unwrap()));
+    assert_eq!(got, b"#onetwo");
+
+    b.send(b"three").await.unwrap();
+    let n = loop {
+        a.readable().await.unwrap();
+        match a.try_recv_buf(&mut got) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            res => break res.unwrap(),
+        }
+    };
+    assert_eq!(n, 5);
+    assert_eq!(got, b"#onetwothree");
+    assert_eq!(
+        a.try_recv_buf_from(&mut got).unwrap_err().kind(),
+        io::ErrorKind::WouldBlock
+    );
+}

@@ -79,3 +79,26 @@ async fn errors_not_panics() {
     drop(b);
     assert!(a.send(b"x").await.is_err());
 }
+
+#[eddy::test]
+async fn recv_buf_forms_append_to_a_vec() {
+    let path = sock_path("recv-buf");
+    let server = UnixDatagram::bind(&path).unwrap();
+    let client = UnixDatagram::unbound().unwrap();
+    client.send_to(b"ping", &path).await.unwrap();
+    // An empty Vec has no room: it grows before the read.
+    let mut got = Vec::new();
+    let (n, _from) = server.recv_buf_from(&mut got).await.unwrap();
+    assert_eq!(n, 4);
+    assert_eq!(got, b"ping");
+
+    let (a, b) = UnixDatagram::pair().unwrap();
+    b.send(b"pong").await.unwrap();
+    assert_eq!(a.recv_buf(&mut got).await.unwrap(), 4);
+    assert_eq!(got, b"pingpong");
+    assert_eq!(
+        a.try_recv_buf(&mut got).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock
+    );
+    let _ = std::fs::remove_file(&path);
+}

@@ -190,3 +190,44 @@ async fn std_round_trip() {
     let again = UnixStream::try_from(back).unwrap();
     again.peer_cred().unwrap();
 }
+
+/// A fresh pair is writable at once but not readable: nothing can have been sent to it yet.
+#[eddy::test]
+async fn fresh_pair_is_writable_not_readable() {
+    use std::future::poll_fn;
+    use std::task::Poll;
+    let (a, b) = UnixStream::pair().unwrap();
+    assert!(poll_fn(|cx| Poll::Ready(a.poll_write_ready(cx)))
+        .await
+        .is_ready());
+    assert!(poll_fn(|cx| Poll::Ready(a.poll_read_ready(cx)))
+        .await
+        .is_pending());
+    assert_eq!(
+        a.try_read(&mut [0u8; 1]).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock
+    );
+    // Once the peer writes, the read side reports readiness and the data.
+    b.writable().await.unwrap();
+    assert_eq!(b.try_write(b"hi").unwrap(), 2);
+    a.readable().await.unwrap();
+    let mut got = Vec::new();
+    assert_eq!(a.try_read_buf(&mut got).unwrap(), 2);
+    assert_eq!(got, b"hi");
+}
+
+/// An accepted stream starts out readable: data sent before `accept` is read without waiting for
+/// the driver's first event.
+#[eddy::test]
+async fn accepted_stream_reads_queued_data_at_once() {
+    use std::io::Write;
+    let path = sock_path("accept-ready");
+    let listener = UnixListener::bind(&path).unwrap();
+    let mut peer = std::os::unix::net::UnixStream::connect(&path).unwrap();
+    peer.write_all(b"early").unwrap();
+    let (stream, _) = listener.accept().await.unwrap();
+    let mut buf = [0u8; 8];
+    assert_eq!(stream.try_read(&mut buf).unwrap(), 5);
+    assert_eq!(&buf[..5], b"early");
+    let _ = std::fs::remove_file(&path);
+}

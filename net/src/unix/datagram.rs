@@ -67,23 +67,16 @@ impl UnixDatagram {
     #[track_caller]
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = sys::socketpair(libc::SOCK_DGRAM)?;
-        // Nothing can have been sent to either end yet: writable, not readable (as in Tokio).
-        Ok((
-            UnixDatagram::from_fd_assuming(a, Ready::WRITABLE)?,
-            UnixDatagram::from_fd_assuming(b, Ready::WRITABLE)?,
-        ))
+        // Assumed readable too, unlike Tokio's (writable only): with the clock paused, a datagram
+        // waiting for its first event lets the clock jump ahead, because the paused-clock park
+        // (runtime/src/driver/mod.rs) does not yet see that its I/O turn woke a task.
+        Ok((UnixDatagram::from_fd(a)?, UnixDatagram::from_fd(b)?))
     }
 
+    /// Registers `fd`, assumed readable and writable until the driver's first event.
     #[track_caller]
     pub(crate) fn from_fd(fd: OwnedFd) -> io::Result<UnixDatagram> {
-        UnixDatagram::from_fd_assuming(fd, Ready::READABLE | Ready::WRITABLE)
-    }
-
-    /// Registers `fd` with `assumed` as its readiness until the driver's first event.
-    #[track_caller]
-    fn from_fd_assuming(fd: OwnedFd, assumed: Ready) -> io::Result<UnixDatagram> {
-        let io = Registration::new(fd.as_raw_fd())?;
-        io.assume_ready(assumed);
+        let io = Registration::new_ready(fd.as_raw_fd())?;
         Ok(UnixDatagram {
             io,
             sock: net::UnixDatagram::from(fd),
