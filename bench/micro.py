@@ -34,6 +34,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -283,6 +284,9 @@ def parse_args(argv):
 
 
 def main(argv):
+    # SIGTERM (bench/run stopped, CI timeout) unwinds like Ctrl-C, so every `finally` stops the
+    # processes this script started.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     args = parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,7 @@ failed build.
 """
 
 import argparse
+import ctypes
 import json
 import multiprocessing
 import os
@@ -64,6 +65,10 @@ MAX_CLIENTS = 253
 # Descriptors the server needs besides its connections (stdio, listener, epoll, wakers, ...).
 FD_MARGIN = 100
 CONNECT_TIMEOUT_S = 10
+# The servers' listen backlog (the kernel caps it at net.core.somaxconn). A full accept queue drops
+# SYNs and costs the client a 1 s retransmit, so the deeper the queue, the less the time to open
+# depends on the server being descheduled for a moment on a busy machine.
+BACKLOG = 4096
 # Linux's IP_BIND_ADDRESS_NO_PORT (not in Python's socket module): bind the source address now,
 # pick the port at connect(), per destination, instead of searching the whole port range per bind.
 IP_BIND_ADDRESS_NO_PORT = 24
@@ -150,7 +155,8 @@ class Server:
     def __init__(self, exe, runtime, workdir):
         self.name = f"scale_conns --runtime {runtime}"
         self.err = open(workdir / f"server-{runtime}.err", "w+")
-        self.proc = subprocess.Popen([exe, "--runtime", runtime, "--addr", "127.0.0.1:0"],
+        self.proc = subprocess.Popen([exe, "--runtime", runtime, "--addr", "127.0.0.1:0",
+                                      "--backlog", str(BACKLOG)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.err, text=True)
         try:
@@ -221,6 +227,20 @@ class Server:
                 pass
 
 
+def listen_overflows():
+    """The kernel's count of connections dropped on a full accept queue (all listeners)."""
+    try:
+        lines = Path("/proc/net/netstat").read_text().splitlines()
+    except OSError:
+        return None
+    for names, values in zip(lines[::2], lines[1::2]):
+        if names.startswith("TcpExt:"):
+            table = dict(zip(names.split()[1:], values.split()[1:]))
+            if "ListenOverflows" in table:
+                return int(table["ListenOverflows"])
+    return None
+
+
 def abort(sock):
     """Closes `sock` with a reset (no TIME_WAIT)."""
     try:
@@ -240,8 +260,19 @@ def echo_once(addr):
         abort(s)
 
 
+def die_with_parent():
+    """Asks Linux to SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 def client(addr, count, src_ip, pipe):
     """A client process: opens `count` connections, echoes on command, closes on command."""
+    die_with_parent()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     socks = []
     try:
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -312,6 +343,7 @@ def measure_conns(exe, runtime, conns, per_client, workdir):
         server.wait_open(0)
         time.sleep(0.1)
         base = server.stats()
+        overflows = listen_overflows()
         start = time.monotonic()
         left, k = conns, 0
         while left > 0:
@@ -331,6 +363,8 @@ def measure_conns(exe, runtime, conns, per_client, workdir):
             raise Failure(f"clients opened {opened_n:,} of {conns:,} connections")
         server.wait_open(conns)
         open_s = time.monotonic() - start
+        if overflows is not None:
+            overflows = listen_overflows() - overflows
         time.sleep(0.1)
         at_open = server.stats()
         for p in pipes:
@@ -351,6 +385,7 @@ def measure_conns(exe, runtime, conns, per_client, workdir):
             "rss_per_conn_echoed": (at_echo["rss"] - base["rss"]) / conns,
             "alloc_per_conn": (at_echo["live_bytes"] - base["live_bytes"]) / conns,
             "allocs_per_conn": (at_echo["live_blocks"] - base["live_blocks"]) / conns,
+            "listen_overflows": overflows,
         }
     finally:
         # Every client ends on "close" whatever phase it is in; a forked client also holds the
@@ -409,6 +444,9 @@ def parse_args(argv):
 
 
 def main(argv):
+    # SIGTERM (bench/run stopped, CI timeout) unwinds like Ctrl-C, so every `finally` stops the
+    # processes this script started.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     args = parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -430,6 +468,7 @@ def main(argv):
         raise SystemExit(f"scale: --conns above {MAX_CLIENTS * per_client:,} needs more than "
                          f"{MAX_CLIENTS} source addresses (127.0.0.2 to 127.0.0.254)")
     samples = {w: {rt: [] for rt in RUNTIMES} for (w, _, _, _) in ROWS}
+    overflow_notes = []
     load_before = load_average()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
@@ -457,6 +496,10 @@ def main(argv):
                     for (w, _, key, src) in ROWS:
                         if src == source:
                             samples[w][runtime].append(got[key])
+                    if got.get("listen_overflows"):
+                        overflow_notes.append(f"round {rnd + 1}, {runtime}: "
+                                              f"{got['listen_overflows']} SYN(s) dropped on a "
+                                              "full accept queue while opening")
     elapsed = time.monotonic() - started
 
     rows = []
@@ -477,13 +520,17 @@ def main(argv):
         "rss = resident set growth, alloc = bytes live in the allocator, per task.",
         f"Connections: {conns:,} concurrent connections held by one worker of the same echo "
         "server on each runtime (bench/examples/scale_conns.rs: a task and a 1 KiB buffer per "
-        "connection, listen backlog 1024 on both); rss/alloc_per_idle_conn are measured after "
+        f"connection, listen backlog {BACKLOG} on both); rss/alloc_per_idle_conn are measured after "
         "each connection made one echo round trip, rss_per_idle_conn_unused once all were "
         "accepted; open_all_conns is the time until the server had accepted them all, "
         "echo_all_conns the time for one round trip on every one of them.",
         f"{args.rounds} round(s), runtimes alternated; {elapsed:.0f} s; load average "
         f"{load_before} before, {load_average()} after, on {os.cpu_count()} CPUs.",
     ]
+    if overflow_notes:
+        notes.append("Each SYN dropped on a full accept queue adds a 1 s retransmit to "
+                     "open_all_conns (the kernel's ListenOverflows, counted over all listeners): "
+                     + "; ".join(overflow_notes) + ".")
     notes += [f"failed: {e}" for e in errors]
     report = {
         "group": "scale",
