@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(ROOT, "bench"))
 
 from net import svg  # noqa: E402
 
-GROUP_ORDER = ["echo", "http", "micro", "scale"]
+GROUP_ORDER = ["scheduler", "sync", "timer", "micro", "echo", "http", "scale"]
 
 
 def fmt(v):
