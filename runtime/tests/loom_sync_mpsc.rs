@@ -1,5 +1,6 @@
 //! Loom models of `mpsc`: concurrent sends across block boundaries, the last sender's drop racing a
-//! receive, and a close racing a send. Run with
+//! receive, a close racing a send, and `recv_many`'s batches (unbounded, and a full bounded channel
+//! whose sender waits). Run with
 //! `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release --test loom_sync_mpsc`.
 #![cfg(loom)]
 
@@ -57,5 +58,48 @@ fn mpsc_close_races_send() {
         let sent = th.join().unwrap();
         assert_eq!(received.is_some(), sent);
         assert_eq!(block_on(rx.recv()), None);
+    });
+}
+
+/// `recv_many` takes whole runs of written slots at once (blocks hold 2 under loom, so runs cross
+/// block ends and meet half-written slots): every message arrives exactly once, each sender's in
+/// order, and the stream ends after the last sender goes.
+#[test]
+fn mpsc_recv_many_batches() {
+    loom::model(|| {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let tx2 = tx.clone();
+        let th = thread::spawn(move || {
+            tx2.send(10).unwrap();
+            tx2.send(11).unwrap();
+        });
+        tx.send(20).unwrap();
+        tx.send(21).unwrap();
+        drop(tx);
+        let mut got = Vec::new();
+        while block_on(rx.recv_many(&mut got, 8)) > 0 {}
+        th.join().unwrap();
+        let firsts: Vec<_> = got.iter().copied().filter(|v| *v < 20).collect();
+        let seconds: Vec<_> = got.iter().copied().filter(|v| *v >= 20).collect();
+        assert_eq!(firsts, vec![10, 11]);
+        assert_eq!(seconds, vec![20, 21]);
+    });
+}
+
+/// A full bounded channel drained by `recv_many`: one batch gives back several slots at once, and
+/// the waiting sender is granted its slot (told through its signal, no lock) every time.
+#[test]
+fn mpsc_bounded_full_recv_many() {
+    loom::model(|| {
+        let (tx, mut rx) = mpsc::channel(1);
+        let th = thread::spawn(move || {
+            for i in 0..3 {
+                block_on(tx.send(i)).unwrap();
+            }
+        });
+        let mut got = Vec::new();
+        while block_on(rx.recv_many(&mut got, 2)) > 0 {}
+        th.join().unwrap();
+        assert_eq!(got, vec![0, 1, 2]);
     });
 }

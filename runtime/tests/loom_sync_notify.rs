@@ -1,5 +1,6 @@
 //! Loom models of `Notify`: `notify_one` racing a waiter (the lost-wakeup case), `notify_waiters`
-//! racing a created `Notified`, and a notified waiter's drop passing the notification on.
+//! racing a created `Notified`, a notified waiter's drop passing the notification on, and
+//! `notify_waiters` racing a drop.
 #![cfg(loom)]
 
 use eddy_runtime::sync::Notify;
@@ -45,6 +46,25 @@ fn dropped_notified_forwards() {
         b.as_mut().enable();
         let n2 = notify.clone();
         let th = thread::spawn(move || n2.notify_one());
+        drop(a);
+        block_on(b);
+        th.join().unwrap();
+    });
+}
+
+/// `notify_waiters` serves two queued waiters through their signals while one of them is dropped:
+/// the other always completes, and the dropped one's entry is removed exactly once (whichever of
+/// the drop and the notification takes the lock first).
+#[test]
+fn notify_waiters_races_drop() {
+    loom::model(|| {
+        let notify = Arc::new(Notify::new());
+        let mut a = Box::pin(notify.notified());
+        let mut b = Box::pin(notify.notified());
+        a.as_mut().enable();
+        b.as_mut().enable();
+        let n2 = notify.clone();
+        let th = thread::spawn(move || n2.notify_waiters());
         drop(a);
         block_on(b);
         th.join().unwrap();

@@ -1,5 +1,6 @@
 //! Loom models of the semaphore's permit accounting: acquire/release racing, a cancelled acquire,
-//! and close racing waiters. No permit may be lost or invented.
+//! close racing waiters, and a cancel racing the grant it would read from its signal. No permit may
+//! be lost or invented.
 #![cfg(loom)]
 
 use eddy_runtime::sync::Semaphore;
@@ -59,5 +60,27 @@ fn semaphore_close_races_acquire() {
         sem.close();
         let got = th.join().unwrap();
         assert_eq!(sem.available_permits(), if got { 0 } else { 1 });
+    });
+}
+
+/// A queued `acquire` dropped while a release grants it: whether the grant lands first (the drop
+/// sees `GRANTED` in its signal and gives the permit back without the lock) or the drop does (it
+/// leaves the queue under the lock), the permit is back at the end.
+#[test]
+fn semaphore_cancel_races_grant() {
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let s2 = sem.clone();
+        let th = thread::spawn(move || {
+            let mut fut = pin!(s2.acquire());
+            let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+            match fut.as_mut().poll(&mut cx) {
+                Poll::Ready(p) => drop(p),
+                Poll::Pending => thread::yield_now(),
+            }
+        });
+        sem.add_permits(1);
+        th.join().unwrap();
+        assert_eq!(sem.available_permits(), 1);
     });
 }

@@ -21,12 +21,23 @@
 //! - acquire: take whatever permits are free (all of them, partially satisfying the request), set
 //!   `WAITERS`, queue a waiter that still needs the rest.
 //! - release: walk the queue from the head, topping waiters up in order; a waiter whose need reaches
-//!   zero is unlinked, marked granted and woken (after the lock is dropped). When the queue empties,
-//!   clear `WAITERS` and put the remainder into `permits`.
-//! - cancel (a pending acquire future dropped): unlink the waiter and release the permits it had been
-//!   assigned; if it had been granted in full, release all of them. Nothing is lost.
-//! - close: set `CLOSED`, mark every queued waiter closed and wake it.
+//!   zero is removed from the list, told `GRANTED` through its [`Signal`] and woken (after the lock
+//!   is dropped). When the queue empties, clear `WAITERS` and put the remainder into `permits`.
+//! - cancel (a pending acquire future dropped): if its signal says `GRANTED`, release all `n`
+//!   permits; if `CLOSED`, nothing (the closer returned them); if still queued, remove it and release
+//!   the permits it had been assigned. Nothing is lost.
+//! - close: set `CLOSED`, remove every queued waiter, give back what each had been assigned, tell
+//!   it `CLOSED` and wake it.
+//!
+//! ## The woken waiter takes no lock
+//!
+//! The outcome lives in the waiting future's own [`Signal`], not only in the list: a granted waiter
+//! learns it with one atomic load. Under a full bounded channel this halves the lock traffic per
+//! message (the receiver's release takes the lock; the woken sender does not), so the lock is held
+//! by fewer parties at once and a release rarely waits. The price is that [`Acquire`] is `!Unpin`
+//! (it is awaited in place everywhere, as Tokio's is).
 
+use super::signal::{Signal, SignalHandle, PENDING};
 use super::wait_list::{Key, WaitList, WakeList};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use crate::loom::sync::Mutex;
@@ -50,18 +61,18 @@ pub(crate) enum TryAcquireError {
     NoPermits,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
-    Waiting,
-    Granted,
-    Closed,
-}
+/// Signal values: every permit was assigned, or the semaphore closed first.
+const GRANTED: usize = 1;
+const CLOSED_OUT: usize = 2;
 
 struct Waiter {
+    /// Permits asked for.
+    requested: usize,
     /// Permits still missing.
     remaining: usize,
     waker: Option<Waker>,
-    outcome: Outcome,
+    /// Where the outcome goes (inside the pinned `Acquire`).
+    signal: SignalHandle,
 }
 
 /// A FIFO-fair semaphore; see the module docs for the protocol.
@@ -204,10 +215,11 @@ impl Semaphore {
                 w.remaining -= give;
                 n -= give;
                 if w.remaining == 0 {
-                    w.outcome = Outcome::Granted;
-                    let waker = w.waker.take();
-                    list.unlink(key);
-                    if let Some(waker) = waker {
+                    let w = list.release(key);
+                    // SAFETY: under the waiter lock, the entry was live until just now (its owner
+                    // had not removed it), and this is its only outcome.
+                    unsafe { w.signal.set(GRANTED) };
+                    if let Some(waker) = w.waker {
                         wakers.push(waker);
                     }
                 }
@@ -243,18 +255,30 @@ impl Semaphore {
         let mut list = self.waiters.lock();
         self.state.fetch_or(CLOSED, AcqRel);
         let mut wakers = WakeList::new();
+        // Permits assigned to waiters that will never get the rest: they go back to the state word.
+        let mut give_back = 0;
         loop {
             while wakers.can_push() {
-                let Some(key) = list.pop_front() else { break };
-                let w = list.get_mut(key);
-                w.outcome = Outcome::Closed;
-                if let Some(waker) = w.waker.take() {
+                let Some(key) = list.front() else { break };
+                let w = list.release(key);
+                give_back += w.requested - w.remaining;
+                // SAFETY: under the waiter lock, the entry was live until just now; its only outcome.
+                unsafe { w.signal.set(CLOSED_OUT) };
+                if let Some(waker) = w.waker {
                     wakers.push(waker);
                 }
             }
             let done = list.is_empty();
             if done {
-                self.state.fetch_and(!WAITERS, AcqRel);
+                // No waiter is left (and none can queue: `CLOSED` is set).
+                let mut cur = self.state.load(Acquire);
+                loop {
+                    let next = (cur & !WAITERS) + (give_back << PERMIT_SHIFT);
+                    match self.state.compare_exchange_weak(cur, next, AcqRel, Acquire) {
+                        Ok(_) => break,
+                        Err(actual) => cur = actual,
+                    }
+                }
             }
             drop(list);
             wakers.wake_all();
@@ -265,51 +289,35 @@ impl Semaphore {
         }
     }
 
-    /// Drives an acquire of `n` permits; `slot` is the caller's waiter key, kept between polls. On
-    /// `Ready` the slot is empty again.
+    /// Drives an acquire of `n` permits. `slot` is the caller's waiter key, kept between polls
+    /// while queued; `signal` is the caller's pinned outcome cell. On `Ready` the slot is empty again.
     fn poll_acquire(
         &self,
         cx: &mut Context<'_>,
         n: usize,
         slot: &mut Option<Key>,
+        signal: Pin<&Signal>,
     ) -> Poll<Result<(), Closed>> {
         if let Some(key) = *slot {
+            // Served already? The server stored the outcome last thing: no lock needed to read it.
+            if let Some(res) = self.served(n, slot, signal.get()) {
+                return Poll::Ready(res);
+            }
             let mut list = self.waiters.lock();
+            // Outcomes are stored under the lock: checked again, it cannot change under us.
+            if signal.get() != PENDING {
+                drop(list);
+                return Poll::Ready(self.served(n, slot, signal.get()).expect("served"));
+            }
             let w = list.get_mut(key);
-            return match w.outcome {
-                Outcome::Waiting => {
-                    let old = match &mut w.waker {
-                        Some(old) if old.will_wake(cx.waker()) => None,
-                        other => other.replace(cx.waker().clone()),
-                    };
-                    // Dropping a waker may run arbitrary code: not under the lock.
-                    drop(list);
-                    drop(old);
-                    Poll::Pending
-                }
-                Outcome::Granted if self.is_closed() => {
-                    // Granted, then closed before the owner saw it: a closed semaphore hands out
-                    // nothing, so give the permits back.
-                    list.release(key);
-                    *slot = None;
-                    drop(list);
-                    self.release(n);
-                    Poll::Ready(Err(Closed))
-                }
-                Outcome::Granted => {
-                    list.release(key);
-                    *slot = None;
-                    Poll::Ready(Ok(()))
-                }
-                Outcome::Closed => {
-                    let assigned = n - w.remaining;
-                    list.release(key);
-                    *slot = None;
-                    drop(list);
-                    self.release(assigned);
-                    Poll::Ready(Err(Closed))
-                }
+            let old = match &mut w.waker {
+                Some(old) if old.will_wake(cx.waker()) => None,
+                other => other.replace(cx.waker().clone()),
             };
+            // Dropping a waker may run arbitrary code: not under the lock.
+            drop(list);
+            drop(old);
+            return Poll::Pending;
         }
 
         match self.try_acquire(n) {
@@ -344,9 +352,12 @@ impl Semaphore {
             match self.state.compare_exchange_weak(cur, next, AcqRel, Acquire) {
                 Ok(_) => {
                     let key = list.push_back(Waiter {
+                        requested: n,
                         remaining: n - free,
                         waker: Some(cx.waker().clone()),
-                        outcome: Outcome::Waiting,
+                        // SAFETY: `signal` is pinned inside the `Acquire`, whose destructor removes
+                        // this entry under the lock unless a server consumed the handle first.
+                        signal: unsafe { signal.get_ref().handle() },
                     });
                     *slot = Some(key);
                     return Poll::Pending;
@@ -356,18 +367,58 @@ impl Semaphore {
         }
     }
 
+    /// What a served waiter returns (`None` if `outcome` is still `PENDING`). Empties `slot`: the
+    /// server already freed the entry.
+    fn served(
+        &self,
+        n: usize,
+        slot: &mut Option<Key>,
+        outcome: usize,
+    ) -> Option<Result<(), Closed>> {
+        match outcome {
+            PENDING => None,
+            GRANTED => {
+                *slot = None;
+                if self.is_closed() {
+                    // Granted, then closed before the owner saw it: a closed semaphore hands out
+                    // nothing, so give the permits back.
+                    self.release(n);
+                    Some(Err(Closed))
+                } else {
+                    Some(Ok(()))
+                }
+            }
+            _ => {
+                // Closed; the closer gave back whatever had been assigned.
+                *slot = None;
+                Some(Err(Closed))
+            }
+        }
+    }
+
     /// Abandons a pending acquire of `n` permits (its future was dropped), returning any permits it
     /// had been given.
-    pub(crate) fn cancel(&self, n: usize, slot: &mut Option<Key>) {
+    fn cancel(&self, n: usize, slot: &mut Option<Key>, signal: &Signal) {
         let Some(key) = slot.take() else { return };
-        let mut list = self.waiters.lock();
+        match signal.get() {
+            GRANTED => return self.release(n),
+            PENDING => {}
+            _ => return,
+        }
+        let list = self.waiters.lock();
+        match signal.get() {
+            PENDING => {}
+            GRANTED => {
+                drop(list);
+                return self.release(n);
+            }
+            _ => return,
+        }
+        let mut list = list;
         let w = list.release(key);
-        let give_back = match w.outcome {
-            Outcome::Waiting | Outcome::Closed => n - w.remaining,
-            Outcome::Granted => n,
-        };
         // Even with nothing to give back, the queue may have just become empty: fix `WAITERS`.
-        self.release_locked(give_back, list);
+        self.release_locked(w.requested - w.remaining, list);
+        // `w` (and its waker) is dropped here, after the lock.
     }
 
     /// Acquires `n` permits, waiting in FIFO order.
@@ -377,6 +428,7 @@ impl Semaphore {
             sem: self,
             n,
             slot: None,
+            signal: Signal::new(),
             held: false,
         }
     }
@@ -406,6 +458,8 @@ pub(crate) struct Acquire<'a> {
     n: usize,
     /// The queued waiter, while waiting.
     slot: Option<Key>,
+    /// Where a server stores the outcome while we are queued. Makes `Acquire` `!Unpin`.
+    signal: Signal,
     /// The permits are ours, but the budget ran out before they could be handed over.
     held: bool,
 }
@@ -414,10 +468,13 @@ impl Future for Acquire<'_> {
     type Output = Result<(), Closed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // `Acquire` is `Unpin`: it holds no self-references.
-        let this = self.get_mut();
+        // SAFETY: nothing is moved out of `this`; `signal` is only used through the pinned
+        // reference below, and the other fields are not structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
         if !this.held {
-            ready!(this.sem.poll_acquire(cx, this.n, &mut this.slot))?;
+            // SAFETY: `signal` is a field of the pinned future: it is pinned too.
+            let signal = unsafe { Pin::new_unchecked(&this.signal) };
+            ready!(this.sem.poll_acquire(cx, this.n, &mut this.slot, signal))?;
             this.held = true;
         }
         let coop = ready!(crate::coop::poll_proceed(cx));
@@ -432,7 +489,7 @@ impl Drop for Acquire<'_> {
         if self.held {
             self.sem.release(self.n);
         } else {
-            self.sem.cancel(self.n, &mut self.slot);
+            self.sem.cancel(self.n, &mut self.slot, &self.signal);
         }
     }
 }

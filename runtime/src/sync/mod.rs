@@ -9,12 +9,15 @@
 //! - [`wait_list`]: the slab-backed FIFO of parked waiters every lock-protected primitive uses.
 //! - [`batch_semaphore`]: a fair semaphore with a lock-free fast path, under `Semaphore`, `Mutex`,
 //!   `RwLock`, `OnceCell` and the bounded `mpsc` channel.
+//! - [`cache_padded`]: cache-line alignment for fields written by different threads.
+//! - [`signal`]: the outcome cell a queued waiter keeps in its pinned future, read without the lock.
 //!
 //! Waiting operations (`recv`, `acquire`, `lock`, …) take part in the cooperative budget.
 
 mod barrier;
 pub(crate) mod batch_semaphore;
 pub mod broadcast;
+mod cache_padded;
 pub mod mpsc;
 mod mutex;
 mod notify;
@@ -22,6 +25,7 @@ mod once_cell;
 pub mod oneshot;
 mod rwlock;
 mod semaphore;
+mod signal;
 pub(crate) mod wait_list;
 pub mod watch;
 pub mod wrappers;

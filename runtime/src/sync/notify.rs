@@ -22,7 +22,15 @@
 //!
 //! A queued `Notified` that was picked by `notify_one` but is dropped before it returned `Ready` passes
 //! the notification on to the next waiter (or stores it as the permit), so none is lost.
+//!
+//! ## Woken waiters take no lock
+//!
+//! A notifier removes the waiter's list entry and stores the kind of notification in the waiting
+//! future's own [`Signal`] (see [`super::signal`]), last thing before waking it. The woken task sees
+//! it with one atomic load: it does not queue on the lock that `notify_waiters` may still be holding
+//! to wake the others. The futures are therefore `!Unpin`, as Tokio's are.
 
+use super::signal::{Signal, SignalHandle, PENDING};
 use super::wait_list::{Key, WaitList, WakeList};
 use super::LockGuard as MutexGuard;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
@@ -43,20 +51,18 @@ fn calls(state: usize) -> usize {
     state >> CALLS_SHIFT
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// Picked by `notify_one` (`last == false`) or `notify_last`: must be passed on the same way
-    /// if never observed.
-    One { last: bool },
-    /// Woken by `notify_waiters`.
-    All,
-}
+/// Signal values: picked by `notify_one` or by `notify_last` (passed on the same way if never
+/// observed), woken by `notify_waiters`.
+const BY_ONE: usize = 1;
+const BY_LAST: usize = 2;
+const BY_ALL: usize = 3;
 
 struct Waiter {
     /// The `notify_waiters` count when this waiter queued.
     epoch: usize,
     waker: Option<Waker>,
-    notified: Option<Kind>,
+    /// Where the notification goes (inside the pinned future).
+    signal: SignalHandle,
 }
 
 /// Notifies a single task, or all waiting tasks, of an event.
@@ -121,6 +127,7 @@ impl Notify {
         Notified {
             notify: self,
             waiter: WaiterState::new(self),
+            signal: Signal::new(),
         }
     }
 
@@ -130,6 +137,7 @@ impl Notify {
         OwnedNotified {
             notify: self,
             waiter,
+            signal: Signal::new(),
         }
     }
 
@@ -167,24 +175,20 @@ impl Notify {
         mut list: MutexGuard<'_, WaitList<Waiter>>,
         last: bool,
     ) -> Option<Waker> {
-        let key = if last {
-            list.pop_back()
-        } else {
-            list.pop_front()
-        };
+        let key = if last { list.back() } else { list.front() };
         let Some(key) = key else {
             // Nobody queued (the state is EMPTY or NOTIFIED; both become NOTIFIED).
             self.set_state_bits(NOTIFIED);
             return None;
         };
-        let w = list.get_mut(key);
-        w.notified = Some(Kind::One { last });
-        let waker = w.waker.take();
+        let w = list.release(key);
+        // SAFETY: under the waiter lock, the entry was live until just now; its only notification.
+        unsafe { w.signal.set(if last { BY_LAST } else { BY_ONE }) };
         if list.is_empty() {
             self.set_state_bits(EMPTY);
         }
         drop(list);
-        waker
+        w.waker
     }
 
     /// Replaces the `STATE` bits, keeping `calls`. Caller holds the lock.
@@ -215,16 +219,17 @@ impl Notify {
         loop {
             while wakers.can_push() {
                 let Some(key) = list.front() else { break };
-                let w = list.get_mut(key);
-                if w.epoch.wrapping_sub(epoch) as isize > 0 {
+                if list.get_mut(key).epoch.wrapping_sub(epoch) as isize > 0 {
                     // Queued after this call started.
                     break;
                 }
-                w.notified = Some(Kind::All);
-                if let Some(waker) = w.waker.take() {
+                let w = list.release(key);
+                // SAFETY: under the waiter lock, the entry was live until just now; its only
+                // notification.
+                unsafe { w.signal.set(BY_ALL) };
+                if let Some(waker) = w.waker {
                     wakers.push(waker);
                 }
-                list.unlink(key);
             }
             if list.is_empty() {
                 self.set_state_bits(EMPTY);
@@ -271,7 +276,8 @@ impl WaiterState {
     }
 
     /// Registers (if needed) and reports readiness. `waker` is `None` for `enable`.
-    fn poll(&mut self, notify: &Notify, waker: Option<&Waker>) -> Poll<()> {
+    /// `signal` is the pinned cell of the future this state belongs to.
+    fn poll(&mut self, notify: &Notify, signal: Pin<&Signal>, waker: Option<&Waker>) -> Poll<()> {
         match *self {
             WaiterState::Done => Poll::Ready(()),
             WaiterState::Init(created) => {
@@ -317,19 +323,26 @@ impl WaiterState {
                 let key = list.push_back(Waiter {
                     epoch: created,
                     waker: waker.cloned(),
-                    notified: None,
+                    // SAFETY: `signal` is pinned inside the future, whose destructor (`cancel`)
+                    // removes this entry under the lock unless a notifier consumed the handle.
+                    signal: unsafe { signal.get_ref().handle() },
                 });
                 *self = WaiterState::Waiting(key);
                 Poll::Pending
             }
             WaiterState::Waiting(key) => {
-                let mut list = notify.waiters.lock();
-                let w = list.get_mut(key);
-                if w.notified.is_some() {
-                    list.release(key);
+                // The notifier freed the entry and stored the signal last: no lock needed.
+                if signal.get() != PENDING {
                     *self = WaiterState::Done;
                     return Poll::Ready(());
                 }
+                let mut list = notify.waiters.lock();
+                // Signals are stored under the lock: checked again, it cannot change under us.
+                if signal.get() != PENDING {
+                    *self = WaiterState::Done;
+                    return Poll::Ready(());
+                }
+                let w = list.get_mut(key);
                 let old = match (waker, &mut w.waker) {
                     (Some(new), Some(old)) if old.will_wake(new) => None,
                     (Some(new), slot) => slot.replace(new.clone()),
@@ -344,26 +357,39 @@ impl WaiterState {
     }
 
     /// The future is dropped: leave the queue, passing on a `notify_one` it never observed.
-    fn cancel(&mut self, notify: &Notify) {
+    /// `signal` is the future's cell.
+    fn cancel(&mut self, notify: &Notify, signal: &Signal) {
         let WaiterState::Waiting(key) = *self else {
             return;
         };
         *self = WaiterState::Done;
+        let mut outcome = signal.get();
+        if outcome == BY_ALL {
+            return;
+        }
         let mut list = notify.waiters.lock();
-        let was_linked = list.is_linked(key);
-        let w = list.release(key);
-        if was_linked && list.is_empty() {
-            notify.set_state_bits(EMPTY);
-        }
-        if let Some(Kind::One { last }) = w.notified {
-            if let Some(waker) = notify.notify_locked(list, last) {
-                waker.wake();
+        let mut removed = None;
+        if outcome == PENDING {
+            // Signals are stored under the lock: now it is final.
+            outcome = signal.get();
+            if outcome == PENDING {
+                removed = Some(list.release(key));
+                if list.is_empty() {
+                    notify.set_state_bits(EMPTY);
+                }
             }
-        } else {
-            drop(list);
         }
-        // `w` (and its waker) is dropped here, after the lock.
-        drop(w);
+        match outcome {
+            // Picked by `notify_one`/`notify_last` but never returned `Ready`: pass it on.
+            BY_ONE | BY_LAST => {
+                if let Some(waker) = notify.notify_locked(list, outcome == BY_LAST) {
+                    waker.wake();
+                }
+            }
+            _ => drop(list),
+        }
+        // A removed entry (and its waker) is dropped here, after the lock.
+        drop(removed);
     }
 }
 
@@ -374,6 +400,8 @@ impl WaiterState {
 pub struct Notified<'a> {
     notify: &'a Notify,
     waiter: WaiterState,
+    /// Where a notifier stores the notification while we are queued. Makes the future `!Unpin`.
+    signal: Signal,
 }
 
 impl Notified<'_> {
@@ -393,8 +421,11 @@ impl Notified<'_> {
     /// assert!(notified.as_mut().enable());
     /// ```
     pub fn enable(self: Pin<&mut Self>) -> bool {
-        let this = self.get_mut();
-        this.waiter.poll(this.notify, None).is_ready()
+        // SAFETY: nothing is moved out; `signal` is structurally pinned and only used pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: a field of the pinned future.
+        let signal = unsafe { Pin::new_unchecked(&this.signal) };
+        this.waiter.poll(this.notify, signal, None).is_ready()
     }
 }
 
@@ -402,14 +433,17 @@ impl Future for Notified<'_> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        this.waiter.poll(this.notify, Some(cx.waker()))
+        // SAFETY: nothing is moved out; `signal` is structurally pinned and only used pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: a field of the pinned future.
+        let signal = unsafe { Pin::new_unchecked(&this.signal) };
+        this.waiter.poll(this.notify, signal, Some(cx.waker()))
     }
 }
 
 impl Drop for Notified<'_> {
     fn drop(&mut self) {
-        self.waiter.cancel(self.notify);
+        self.waiter.cancel(self.notify, &self.signal);
     }
 }
 
@@ -426,13 +460,18 @@ impl fmt::Debug for Notified<'_> {
 pub struct OwnedNotified {
     notify: Arc<Notify>,
     waiter: WaiterState,
+    /// As in [`Notified`].
+    signal: Signal,
 }
 
 impl OwnedNotified {
     /// See [`Notified::enable`].
     pub fn enable(self: Pin<&mut Self>) -> bool {
-        let this = self.get_mut();
-        this.waiter.poll(&this.notify, None).is_ready()
+        // SAFETY: nothing is moved out; `signal` is structurally pinned and only used pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: a field of the pinned future.
+        let signal = unsafe { Pin::new_unchecked(&this.signal) };
+        this.waiter.poll(&this.notify, signal, None).is_ready()
     }
 }
 
@@ -440,14 +479,17 @@ impl Future for OwnedNotified {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        this.waiter.poll(&this.notify, Some(cx.waker()))
+        // SAFETY: nothing is moved out; `signal` is structurally pinned and only used pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: a field of the pinned future.
+        let signal = unsafe { Pin::new_unchecked(&this.signal) };
+        this.waiter.poll(&this.notify, signal, Some(cx.waker()))
     }
 }
 
 impl Drop for OwnedNotified {
     fn drop(&mut self) {
-        self.waiter.cancel(&self.notify);
+        self.waiter.cancel(&self.notify, &self.signal);
     }
 }
 

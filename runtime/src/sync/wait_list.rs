@@ -7,13 +7,16 @@
 //! An entry is in one of three states:
 //!
 //! - **linked**: queued, waiting; reachable from the head.
-//! - **unlinked**: taken out of the queue by whoever served it (granted, notified, closed) but still
-//!   holding its value, so the owning future can read the outcome on its next poll.
-//! - **free**: released by its owner, on the free list for reuse.
+//! - **unlinked**: taken out of the queue by whoever served it but still holding its value, so the
+//!   owning future can read the outcome on its next poll.
+//! - **free**: released ([`WaitList::release`]), on the free list for reuse.
 //!
-//! Only the owning future releases its entry ([`WaitList::release`]), so a key never points to a slot
-//! that was reused behind its owner's back. Memory is bounded by the peak number of live waiters, and
-//! the slab is emptied whenever the last live entry is released.
+//! Who releases an entry is the primitive's protocol, and it must make sure a key is never used after
+//! its slot was reused behind its owner's back. Either the owning future releases it (it reads the
+//! outcome from the unlinked entry first), or, for primitives whose waiters carry a
+//! [`Signal`](super::signal::Signal) (the batch semaphore, `Notify`), the server releases it as it
+//! serves the waiter and the owner, told so by its signal, forgets the key. Memory is bounded by the
+//! peak number of live waiters, and the slab is emptied whenever the last live entry is released.
 
 use std::fmt;
 
@@ -147,14 +150,8 @@ impl<T> WaitList<T> {
         Some(key)
     }
 
-    /// Unlinks and returns the newest queued entry's key.
-    pub(crate) fn pop_back(&mut self) -> Option<Key> {
-        let key = self.back()?;
-        self.unlink(key);
-        Some(key)
-    }
-
-    /// Frees `key` (unlinking it first if needed) and returns its value. Only the owner calls this.
+    /// Frees `key` (unlinking it first if needed) and returns its value; see the module docs for who
+    /// may.
     pub(crate) fn release(&mut self, key: Key) -> T {
         self.unlink(key);
         let slot = &mut self.slots[key];
@@ -258,7 +255,8 @@ mod tests {
         let c = l.push_back(3);
         l.unlink(b);
         assert_eq!(l.pop_front(), Some(a));
-        assert_eq!(l.pop_back(), Some(c));
+        assert_eq!(l.back(), Some(c));
+        l.unlink(c);
         assert!(l.is_empty());
         assert_eq!(l.release(b), 2);
         assert_eq!(l.release(a), 1);

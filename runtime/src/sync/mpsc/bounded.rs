@@ -19,8 +19,8 @@ pub(crate) struct Bounded {
 }
 
 impl chan::Semaphore for Bounded {
-    fn add_permit(&self) {
-        self.sem.release(1);
+    fn add_permits(&self, n: usize) {
+        self.sem.release(n);
     }
 
     fn is_idle(&self) -> bool {

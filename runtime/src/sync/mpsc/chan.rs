@@ -14,11 +14,25 @@
 //!
 //! The receiver checks again after registering its waker, so a send or close racing the check is not
 //! lost (the sender pushes, then wakes; the receiver registers, then pops).
+//!
+//! ## Layout
+//!
+//! Senders write the list's tail and the semaphore on every message; the receiver writes its read
+//! position on every message and the semaphore when it gives a slot back; the waker word is flipped
+//! by both. Each of these groups is [`CachePadded`], so a write by one side does not evict the line
+//! another side is using (false sharing). Tokio pads its channel the same way.
+//!
+//! ## Batches
+//!
+//! `recv_many` moves every consecutive written message of a block into the caller's buffer with one
+//! read of the block's ready word ([`list::Rx::pop_many`]) and gives all their slots back with one
+//! semaphore update, instead of one atomic round per message.
 
 use super::list::{self, Pop};
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use crate::loom::sync::Arc;
+use crate::sync::cache_padded::CachePadded;
 use crate::sync::notify::Notify;
 use crate::util::atomic_waker::AtomicWaker;
 use std::fmt;
@@ -26,8 +40,8 @@ use std::task::{ready, Context, Poll};
 
 /// What the channel flavours must provide: the gate in front of the queue.
 pub(crate) trait Semaphore {
-    /// A message was received: give its slot back.
-    fn add_permit(&self);
+    /// `n` messages were received: give their slots back.
+    fn add_permits(&self, n: usize);
     /// No message is queued and (bounded) no permit is reserved.
     fn is_idle(&self) -> bool;
     /// The receiver closed the channel.
@@ -37,15 +51,19 @@ pub(crate) trait Semaphore {
 }
 
 /// Shared channel state.
+///
+/// The fields each party writes on every message sit on cache lines of their own (see the module
+/// docs): the list's tail (senders), the semaphore (senders and receiver), the receiver's waker (both
+/// sides, once per wake-up) and the receiver's position (receiver only).
 pub(crate) struct Chan<T, S> {
-    tx: list::Tx<T>,
-    pub(crate) semaphore: S,
-    rx_waker: AtomicWaker,
+    tx: CachePadded<list::Tx<T>>,
+    semaphore: CachePadded<S>,
+    rx_waker: CachePadded<AtomicWaker>,
     /// Woken (all waiters) when the receiver closes.
     notify_rx_closed: Notify,
     tx_count: AtomicUsize,
     tx_weak_count: AtomicUsize,
-    rx_fields: UnsafeCell<RxFields<T>>,
+    rx_fields: CachePadded<UnsafeCell<RxFields<T>>>,
 }
 
 struct RxFields<T> {
@@ -77,16 +95,16 @@ impl<T, S> Drop for Chan<T, S> {
 pub(crate) fn channel<T, S: Semaphore>(semaphore: S) -> (Tx<T, S>, Rx<T, S>) {
     let (tx, rx) = list::list();
     let chan = Arc::new(Chan {
-        tx,
-        semaphore,
-        rx_waker: AtomicWaker::new(),
+        tx: CachePadded::new(tx),
+        semaphore: CachePadded::new(semaphore),
+        rx_waker: CachePadded::new(AtomicWaker::new()),
         notify_rx_closed: Notify::new(),
         tx_count: AtomicUsize::new(1),
         tx_weak_count: AtomicUsize::new(0),
-        rx_fields: UnsafeCell::new(RxFields {
+        rx_fields: CachePadded::new(UnsafeCell::new(RxFields {
             list: rx,
             rx_closed: false,
-        }),
+        })),
     });
     (Tx { chan: chan.clone() }, Rx { chan })
 }
@@ -275,16 +293,9 @@ impl<T, S: Semaphore> Rx<T, S> {
         let coop = ready!(crate::coop::poll_proceed(cx));
         let res = self.with_fields(|chan, f| {
             let take = |f: &mut RxFields<T>, buf: &mut Vec<T>| {
-                let mut n = 0;
-                while n < limit {
-                    match f.list.pop(&chan.tx) {
-                        Pop::Value(v) => {
-                            chan.semaphore.add_permit();
-                            buf.push(v);
-                            n += 1;
-                        }
-                        Pop::Empty | Pop::Busy => break,
-                    }
+                let n = f.list.pop_many(&chan.tx, buf, limit);
+                if n > 0 {
+                    chan.semaphore.add_permits(n);
                 }
                 n
             };
@@ -315,7 +326,7 @@ impl<T, S: Semaphore> Rx<T, S> {
         let res = self.with_fields(|chan, f| {
             let pop = |f: &mut RxFields<T>| match f.list.pop(&chan.tx) {
                 Pop::Value(v) => {
-                    chan.semaphore.add_permit();
+                    chan.semaphore.add_permits(1);
                     Some(v)
                 }
                 Pop::Empty | Pop::Busy => None,
@@ -344,7 +355,7 @@ impl<T, S: Semaphore> Rx<T, S> {
         self.with_fields(|chan, f| loop {
             match f.list.pop(&chan.tx) {
                 Pop::Value(v) => {
-                    chan.semaphore.add_permit();
+                    chan.semaphore.add_permits(1);
                     return Ok(v);
                 }
                 Pop::Busy => crate::loom::thread::yield_now(),
@@ -355,7 +366,7 @@ impl<T, S: Semaphore> Rx<T, S> {
                     // Re-check: a message sent just before the end must not be missed.
                     return match f.list.pop(&chan.tx) {
                         Pop::Value(v) => {
-                            chan.semaphore.add_permit();
+                            chan.semaphore.add_permits(1);
                             Ok(v)
                         }
                         _ => Err(TryRecv::Disconnected),
@@ -393,7 +404,7 @@ impl<T, S: Semaphore> Drop for Rx<T, S> {
         impl<T, S: Semaphore> Drain<'_, T, S> {
             fn run(&mut self) {
                 while let Pop::Value(v) = self.1.list.pop(&self.0.tx) {
-                    self.0.semaphore.add_permit();
+                    self.0.semaphore.add_permits(1);
                     drop(v);
                 }
             }

@@ -40,8 +40,8 @@ impl Unbounded {
 }
 
 impl Semaphore for Unbounded {
-    fn add_permit(&self) {
-        self.0.fetch_sub(ONE, AcqRel);
+    fn add_permits(&self, n: usize) {
+        self.0.fetch_sub(n * ONE, AcqRel);
     }
 
     fn is_idle(&self) -> bool {
