@@ -116,7 +116,8 @@ def build(benches):
 
 
 def list_workloads(exe):
-    """The workloads of one bench binary: criterion ids `<workload>/eddy` that have a Tokio twin."""
+    """The workloads of one bench binary (criterion ids `<workload>/eddy` that have a Tokio twin),
+    and the other lines it printed (a bench may report sizes, e.g. bytes per pending timer)."""
     proc = subprocess.run([exe, "--bench", "--list"], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, timeout=60)
     if proc.returncode != 0:
@@ -132,7 +133,9 @@ def list_workloads(exe):
             workload = ident[: -len("/eddy")]
             if f"{workload}/tokio" in ids and workload not in ordered:
                 ordered.append(workload)
-    return ordered
+    printed = [line.strip() for line in proc.stdout.splitlines()
+               if line.strip() and not line.endswith(": benchmark")]
+    return ordered, printed
 
 
 def measure(exe, workload, runtime, crit_args, home):
@@ -179,8 +182,11 @@ def run_group(group, exes, args, crit_args, scratch):
     title, setup, benches = GROUPS[group]
     pattern = re.compile(args.filter) if args.filter else None
     plan = []  # (bench, workload)
+    printed = []
     for bench in benches:
-        for workload in list_workloads(exes[bench]):
+        workloads, said = list_workloads(exes[bench])
+        printed += [f"{bench}: {line}" for line in said]
+        for workload in workloads:
             if pattern is None or pattern.search(row_name(bench, workload, group)):
                 plan.append((bench, workload))
     samples = {key: {rt: [] for rt in RUNTIMES} for key in plan}
@@ -221,7 +227,7 @@ def run_group(group, exes, args, crit_args, scratch):
                      "better": "lower", "values": values, "samples": kept,
                      "target": {"tokio": "<= 1.00"}})
 
-    notes = list(GROUP_NOTES.get(group, []))
+    notes = list(GROUP_NOTES.get(group, [])) + printed
     notes.append(f"{args.rounds} round(s), runtimes alternated; criterion "
                  + " ".join(crit_args) + f"; {elapsed:.0f} s; load average "
                  f"{load_before} before, {load_average()} after, on {os.cpu_count()} CPUs.")
