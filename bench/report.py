@@ -9,7 +9,8 @@ Reads every RESULTS/*.json (schema: bench/net/results.py) and writes one Markdow
 and the ratio eddy/peer, marked ✓ or ✗ where a row carries the target an issue asked for), the charts,
 a section listing every missed target, and, after it, the hand-written explanations of bench/notes.md.
 Charts are written by bench/net/svg.py: one throughput chart per group (rows whose chart is
-"throughput", or whose unit ends in "/s" when a row names no chart) and one chart per latency series.
+"throughput", or whose unit ends in "/s" when a row names no chart) and one chart per latency series;
+a group with neither (micro benchmarks in mixed units) gets one chart of its eddy/peer ratios.
 """
 
 import argparse
@@ -118,7 +119,7 @@ def table(group, misses):
 
 def charts(group, svg_dir, md_dir):
     """Writes the group's charts; returns Markdown image links."""
-    throughput, latency = [], {}
+    throughput, latency, uncharted = [], {}, []
     for row in group["rows"]:
         kind = row.get("chart") or ("throughput" if row["unit"].endswith("/s") else None)
         bars = [(n, v) for n, v in row["values"].items()]
@@ -127,6 +128,11 @@ def charts(group, svg_dir, md_dir):
             throughput.append((f"{row['workload']} ({row['unit']})", bars))
         elif kind and kind.startswith("latency:"):
             latency.setdefault(kind[len("latency:"):], []).append((f"{row['workload']} ({row['unit']})", bars))
+        elif kind is None:
+            e = row["values"].get("eddy")
+            peers = [(n, e / v) for n, v in row["values"].items() if n != "eddy" and v and e is not None]
+            if peers:
+                uncharted.append((row["workload"], peers))
     os.makedirs(svg_dir, exist_ok=True)
     links = []
     files = []
@@ -134,10 +140,14 @@ def charts(group, svg_dir, md_dir):
         files.append((f"{group['group']}-throughput.svg", f"{group['title']}: throughput", throughput))
     for i, (title, panels) in enumerate(latency.items()):
         files.append((f"{group['group']}-latency-{i + 1}.svg", title, panels))
+    # A group with no chart of its own (micro benchmarks, rows in mixed units) gets one of ratios.
+    if not files and uncharted:
+        files.append((f"{group['group']}-ratios.svg", f"{group['title']}: eddy/peer (1.0 = parity; "
+                      "the table's arrows say which way is better)", uncharted))
     for name, title, panels in files:
         path = os.path.join(svg_dir, name)
         with open(path, "w") as f:
-            f.write(svg.panels(title, panels, fmt))
+            f.write(svg.ratios(title, panels) if name.endswith("-ratios.svg") else svg.panels(title, panels, fmt))
         links.append(f"![{title}]({os.path.relpath(path, md_dir)})")
     return links
 

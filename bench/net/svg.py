@@ -58,3 +58,46 @@ def panels(title, panel_list, fmt):
             f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif">'
             f'<rect width="100%" height="100%" fill="white"/>')
     return "\n".join([head] + out + ["</svg>", ""])
+
+
+def ratios(title, rows):
+    """SVG text for `title` over rows [(label, [(peer, eddy/peer ratio), ...]), ...].
+
+    For groups whose rows differ in unit (micro benchmarks): every bar is eddy's figure divided by a
+    peer's, on one shared axis with a line at 1.0.
+    """
+    label_w, right = 300, 70
+    peers = []
+    for _, bars in rows:
+        for name, _ in bars:
+            if name not in peers:
+                peers.append(name)
+    top = max([r for _, bars in rows for _, r in bars] + [1.2])
+    area = WIDTH - label_w - right
+    out = [text(WIDTH / 2, 22, title, size=15, anchor="middle", weight="bold")]
+    y = 40
+    one_x = label_w + area / top
+    body_top = y
+    for label, bars in rows:
+        out.append(text(label_w - 8, y + 12, label if len(label) <= 44 else label[:43] + "…", anchor="end"))
+        for name, r in bars:
+            w = max(1.0, area * r / top)
+            out.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="14" '
+                       f'fill="{colour(name, peers)}"/>')
+            out.append(text(label_w + w + 4, y + 11, f"{r:.2f}", size=11))
+            y += 16
+        y += 6
+    out.append(f'<line x1="{one_x:.1f}" y1="{body_top - 4}" x2="{one_x:.1f}" y2="{y}" stroke="black" '
+               f'stroke-dasharray="4 3"/>')
+    out.append(text(one_x, y + 14, "1.0", size=11, anchor="middle"))
+    legend_x = 10
+    y += 22
+    for name in peers:
+        out.append(f'<rect x="{legend_x}" y="{y}" width="12" height="12" fill="{colour(name, peers)}"/>')
+        out.append(text(legend_x + 16, y + 11, f"eddy/{name}", size=11))
+        legend_x += 110
+    height = y + 22
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+            f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif">'
+            f'<rect width="100%" height="100%" fill="white"/>')
+    return "\n".join([head] + out + ["</svg>", ""])
