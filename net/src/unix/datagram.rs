@@ -67,16 +67,23 @@ impl UnixDatagram {
     #[track_caller]
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = sys::socketpair(libc::SOCK_DGRAM)?;
-        // Assumed readable too, unlike Tokio's (writable only): with the clock paused, a datagram
-        // waiting for its first event lets the clock jump ahead, because the paused-clock park
-        // (runtime/src/driver/mod.rs) does not yet see that its I/O turn woke a task.
-        Ok((UnixDatagram::from_fd(a)?, UnixDatagram::from_fd(b)?))
+        // Writable at once (an empty socket buffer), as Tokio's; readable once the driver says so.
+        let a = UnixDatagram::register(a, Ready::WRITABLE)?;
+        let b = UnixDatagram::register(b, Ready::WRITABLE)?;
+        Ok((a, b))
     }
 
     /// Registers `fd`, assumed readable and writable until the driver's first event.
     #[track_caller]
     pub(crate) fn from_fd(fd: OwnedFd) -> io::Result<UnixDatagram> {
-        let io = Registration::new_ready(fd.as_raw_fd())?;
+        UnixDatagram::register(fd, Ready::READABLE | Ready::WRITABLE)
+    }
+
+    /// Registers `fd` with `assumed` readiness until the driver's first event.
+    #[track_caller]
+    fn register(fd: OwnedFd, assumed: Ready) -> io::Result<UnixDatagram> {
+        let io = Registration::new(fd.as_raw_fd())?;
+        io.assume_ready(assumed);
         Ok(UnixDatagram {
             io,
             sock: net::UnixDatagram::from(fd),

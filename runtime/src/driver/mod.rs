@@ -78,23 +78,25 @@ impl Driver {
     /// timers.
     ///
     /// With the clock paused (tests), an idle runtime — a blocking park, with timers pending and no
-    /// blocking task running — does not sleep: it checks for I/O once, and if nothing woke it, jumps the
-    /// clock to the next timer.
+    /// blocking task running — does not sleep: it checks for I/O once, and jumps the clock to the next
+    /// timer only if that check delivered no I/O event and nothing else woke the driver. (An I/O event
+    /// may have woken a task that would act before the timer: advancing then would let time pass that
+    /// the task should have seen stand still.)
     pub(crate) fn park(&mut self, timeout: Option<Duration>) {
         let Some((_, time)) = &self.time else {
-            self.io.turn(timeout);
+            let _ = self.io.turn(timeout);
             return;
         };
         if timeout == Some(Duration::ZERO) {
-            self.io.turn(timeout);
+            let _ = self.io.turn(timeout);
             time.process();
             return;
         }
         let clock = time.clock();
         if timeout.is_none() && clock.can_auto_advance() {
             if let Some(next) = time.next_expiration() {
-                self.io.turn(Some(Duration::ZERO));
-                if !time.did_wake() {
+                let io_event = self.io.turn(Some(Duration::ZERO));
+                if !io_event && !time.did_wake() {
                     clock.advance(next);
                 }
                 time.process();
@@ -106,7 +108,7 @@ impl Driver {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        self.io.turn(wait);
+        let _ = self.io.turn(wait);
         time.end_park();
         time.process();
     }

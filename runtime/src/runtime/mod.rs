@@ -10,11 +10,14 @@ pub(crate) mod builder;
 pub(crate) mod context;
 mod handle;
 pub(crate) mod park;
+mod shutdown_error;
 
 pub use builder::Builder;
 pub use context::TryCurrentError;
 pub use handle::{EnterGuard, Handle, RuntimeFlavor, RuntimeMetrics};
 pub use id::Id;
+pub use shutdown_error::is_rt_shutdown_err;
+pub(crate) use shutdown_error::shutdown_error;
 
 mod id {
     //! `runtime::Id`: an opaque, process-unique runtime identifier.

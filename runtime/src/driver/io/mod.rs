@@ -84,8 +84,10 @@ impl Driver {
         ))
     }
 
-    /// Waits up to `timeout` for events and dispatches them.
-    pub(crate) fn turn(&mut self, timeout: Option<Duration>) {
+    /// Waits up to `timeout` for events and dispatches them. Returns whether any event reached a
+    /// live registration (so a waiting task may have been woken); the eventfd's own wake-ups and
+    /// stale events do not count.
+    pub(crate) fn turn(&mut self, timeout: Option<Duration>) -> bool {
         if let Err(e) = self.handle.epoll.wait(&mut self.events, timeout) {
             // epoll_wait fails only on programming errors (EBADF, EFAULT, EINVAL); nothing a task could
             // do about it, and retrying would spin.
@@ -93,8 +95,9 @@ impl Driver {
         }
         self.tick = (self.tick + 1) & 0x7fff;
         if self.events.is_empty() {
-            return;
+            return false;
         }
+        let mut dispatched = false;
         let registry = self.handle.registry.lock();
         for ev in &self.events {
             let token = ev.u64;
@@ -111,8 +114,10 @@ impl Driver {
             }
             if let Some(io) = &slot.io {
                 io.set_readiness(self.tick, Ready::from_epoll(ev.events));
+                dispatched = true;
             }
         }
+        dispatched
     }
 }
 
@@ -191,6 +196,4 @@ impl Handle {
     }
 }
 
-pub(crate) fn shutdown_error() -> io::Error {
-    io::Error::other("An eddy context was found, but it is being shutdown.")
-}
+pub(crate) use crate::runtime::shutdown_error;

@@ -199,16 +199,20 @@ impl Registration {
     }
 
     /// Runs `f` if the cached readiness allows `interest`; `WouldBlock` clears it. Never waits.
+    ///
+    /// After the runtime's shutdown, readiness already known is still used (data queued in the
+    /// socket can be read, as with Tokio); with none known, the shutdown error is returned instead of
+    /// `WouldBlock`, since no event will ever come.
     pub fn try_io<R>(
         &self,
         interest: Interest,
         f: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
         let ev = self.io.snapshot(interest);
-        if self.io.is_shutdown() {
-            return Err(shutdown_error());
-        }
         if ev.ready.is_empty() {
+            if self.io.is_shutdown() {
+                return Err(shutdown_error());
+            }
             return Err(io::ErrorKind::WouldBlock.into());
         }
         match f() {
