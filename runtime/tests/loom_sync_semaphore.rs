@@ -1,6 +1,6 @@
 //! Loom models of the semaphore's permit accounting: acquire/release racing, a cancelled acquire,
-//! close racing waiters, and a cancel racing the grant it would read from its signal. No permit may
-//! be lost or invented.
+//! close racing waiters (one holding part of its request), and a cancel racing the grant it would
+//! read from its signal. No permit may be lost or invented.
 #![cfg(loom)]
 
 use eddy_runtime::sync::Semaphore;
@@ -81,6 +81,22 @@ fn semaphore_cancel_races_grant() {
         });
         sem.add_permits(1);
         th.join().unwrap();
+        assert_eq!(sem.available_permits(), 1);
+    });
+}
+
+/// `close` serves a waiter that holds part of its request: the closed signal carries how many
+/// permits it had been assigned, and it gives exactly those back when it fails.
+#[test]
+fn semaphore_close_returns_partial_assignment() {
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::new(1));
+        let held = sem.try_acquire().unwrap();
+        let s2 = sem.clone();
+        let th = thread::spawn(move || block_on(s2.acquire_many(2)).is_err());
+        drop(held);
+        sem.close();
+        assert!(th.join().unwrap());
         assert_eq!(sem.available_permits(), 1);
     });
 }

@@ -24,10 +24,11 @@
 //!   zero is removed from the list, told `GRANTED` through its [`Signal`] and woken (after the lock
 //!   is dropped). When the queue empties, clear `WAITERS` and put the remainder into `permits`.
 //! - cancel (a pending acquire future dropped): if its signal says `GRANTED`, release all `n`
-//!   permits; if `CLOSED`, nothing (the closer returned them); if still queued, remove it and release
-//!   the permits it had been assigned. Nothing is lost.
-//! - close: set `CLOSED`, remove every queued waiter, give back what each had been assigned, tell
-//!   it `CLOSED` and wake it.
+//!   permits; if closed, the permits it had been assigned (the signal carries the number); if still
+//!   queued, remove it and release the permits it had been assigned. Nothing is lost.
+//! - close: set `CLOSED`, remove every queued waiter, tell it closed (with the number of permits
+//!   it had been assigned, which it gives back when it fails or is dropped, as Tokio's does: until
+//!   then a bounded channel is not idle) and wake it.
 //!
 //! ## The woken waiter takes no lock
 //!
@@ -61,9 +62,12 @@ pub(crate) enum TryAcquireError {
     NoPermits,
 }
 
-/// Signal values: every permit was assigned, or the semaphore closed first.
+/// Signal values: every permit was assigned; or the semaphore closed first, with the number of
+/// permits assigned so far in the bits above [`OUTCOME_BITS`] (at most `MAX_PERMITS`, so it fits).
 const GRANTED: usize = 1;
 const CLOSED_OUT: usize = 2;
+const OUTCOME_BITS: usize = 2;
+const OUTCOME_MASK: usize = (1 << OUTCOME_BITS) - 1;
 
 struct Waiter {
     /// Permits asked for.
@@ -255,30 +259,20 @@ impl Semaphore {
         let mut list = self.waiters.lock();
         self.state.fetch_or(CLOSED, AcqRel);
         let mut wakers = WakeList::new();
-        // Permits assigned to waiters that will never get the rest: they go back to the state word.
-        let mut give_back = 0;
         loop {
             while wakers.can_push() {
                 let Some(key) = list.front() else { break };
                 let w = list.release(key);
-                give_back += w.requested - w.remaining;
+                let assigned = w.requested - w.remaining;
                 // SAFETY: under the waiter lock, the entry was live until just now; its only outcome.
-                unsafe { w.signal.set(CLOSED_OUT) };
+                unsafe { w.signal.set(assigned << OUTCOME_BITS | CLOSED_OUT) };
                 if let Some(waker) = w.waker {
                     wakers.push(waker);
                 }
             }
             let done = list.is_empty();
             if done {
-                // No waiter is left (and none can queue: `CLOSED` is set).
-                let mut cur = self.state.load(Acquire);
-                loop {
-                    let next = (cur & !WAITERS) + (give_back << PERMIT_SHIFT);
-                    match self.state.compare_exchange_weak(cur, next, AcqRel, Acquire) {
-                        Ok(_) => break,
-                        Err(actual) => cur = actual,
-                    }
-                }
+                self.state.fetch_and(!WAITERS, AcqRel);
             }
             drop(list);
             wakers.wake_all();
@@ -389,8 +383,10 @@ impl Semaphore {
                 }
             }
             _ => {
-                // Closed; the closer gave back whatever had been assigned.
+                debug_assert_eq!(outcome & OUTCOME_MASK, CLOSED_OUT);
                 *slot = None;
+                // Closed: give back what had been assigned before.
+                self.release(outcome >> OUTCOME_BITS);
                 Some(Err(Closed))
             }
         }
@@ -400,21 +396,25 @@ impl Semaphore {
     /// had been given.
     fn cancel(&self, n: usize, slot: &mut Option<Key>, signal: &Signal) {
         let Some(key) = slot.take() else { return };
-        match signal.get() {
-            GRANTED => return self.release(n),
-            PENDING => {}
-            _ => return,
+        let mut outcome = signal.get();
+        let mut list = None;
+        if outcome == PENDING {
+            let guard = self.waiters.lock();
+            // Outcomes are stored under the lock: now it is final.
+            outcome = signal.get();
+            list = Some(guard);
         }
-        let list = self.waiters.lock();
-        match signal.get() {
-            PENDING => {}
-            GRANTED => {
-                drop(list);
-                return self.release(n);
-            }
-            _ => return,
+        let give_back = match outcome {
+            PENDING => None,
+            GRANTED => Some(n),
+            closed => Some(closed >> OUTCOME_BITS),
+        };
+        if let Some(give_back) = give_back {
+            // Served: the server freed the entry.
+            drop(list);
+            return self.release(give_back);
         }
-        let mut list = list;
+        let mut list = list.expect("locked while pending");
         let w = list.release(key);
         // Even with nothing to give back, the queue may have just become empty: fix `WAITERS`.
         self.release_locked(w.requested - w.remaining, list);
