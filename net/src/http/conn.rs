@@ -144,8 +144,11 @@ where
             };
             // A 1.0 client's expectation is ignored (RFC 9110 §10.1.1).
             let expect = raw.expect_continue && http11;
-            let (source, mut feed) = match raw.framing {
-                Framing::None => (BodySource::Empty, None),
+            // The streaming state is boxed: requests whose body is already here (the fast path)
+            // carry only a null pointer for it.
+            let mut feed: Option<Box<BodyFeed>> = None;
+            let source = match raw.framing {
+                Framing::None => BodySource::Empty,
                 Framing::Length(len) => {
                     if len > opts.max_body_bytes as u64 {
                         return Err(Stop::Reject(StatusCode::PAYLOAD_TOO_LARGE));
@@ -155,10 +158,15 @@ where
                         let len = len as usize;
                         let body = input.data()[..len].to_vec();
                         input.consume(len);
-                        (BodySource::Full(body), None)
+                        BodySource::Full(body)
                     } else {
-                        let feed = BodyFeed::length(len, expect && have == 0, opts.header_timeout);
-                        (streamed(Vec::new()), Some(feed))
+                        let awaiting_continue = expect && have == 0;
+                        feed = Some(Box::new(BodyFeed::length(
+                            len,
+                            awaiting_continue,
+                            opts.header_timeout,
+                        )));
+                        streamed(Vec::new())
                     }
                 }
                 Framing::Chunked => {
@@ -168,25 +176,25 @@ where
                     let used = dec.decode(input.data(), &mut body).map_err(Stop::Reject)?;
                     input.consume(used);
                     if dec.is_done() {
-                        (BodySource::Full(body), None)
+                        BodySource::Full(body)
                     } else {
-                        let feed =
-                            BodyFeed::chunked(dec, expect && !had_bytes, opts.header_timeout);
-                        (streamed(body), Some(feed))
+                        let awaiting_continue = expect && !had_bytes;
+                        feed = Some(Box::new(BodyFeed::chunked(
+                            dec,
+                            awaiting_continue,
+                            opts.header_timeout,
+                        )));
+                        streamed(body)
                     }
                 }
             };
 
-            let pipe = match &source {
-                BodySource::Streamed(pipe) => Some(pipe.clone()),
-                _ => None,
-            };
             let req = Request::from_raw(head_bytes, raw, source);
             let is_head = *req.method() == super::Method::Head;
             let handler = &shared.handler;
-            let outcome = match (&pipe, &mut feed) {
-                (Some(pipe), Some(feed)) => {
-                    call_streaming(|| handler(req), pipe, feed, stream, input, out).await?
+            let outcome = match (feed.as_deref_mut(), req.body_pipe()) {
+                (Some(feed), Some(pipe)) => {
+                    call_streaming(|| handler(req), &pipe, feed, stream, input, out).await?
                 }
                 _ => run_catching(|| handler(req)).await,
             };
@@ -273,6 +281,7 @@ where
 }
 
 /// A body source fed through a new pipe, `first` (if not empty) already in it.
+#[cold]
 fn streamed(first: Vec<u8>) -> BodySource {
     BodySource::Streamed(Arc::new(Pipe::new(first)))
 }

@@ -99,6 +99,14 @@ impl Request {
         }
     }
 
+    /// The pipe of a streamed body (for the connection that feeds it).
+    pub(crate) fn body_pipe(&self) -> Option<Arc<Pipe>> {
+        match &self.body {
+            BodySource::Streamed(pipe) => Some(pipe.clone()),
+            _ => None,
+        }
+    }
+
     /// The method.
     pub fn method(&self) -> &Method {
         &self.method
