@@ -28,7 +28,7 @@ SIZE = 64
 def settings(quick):
     if quick:
         return {"conns": 50, "secs": 0.5, "warm": 0.2, "one_secs": 0.3, "idle": 500}
-    return {"conns": 100, "secs": 4.0, "warm": 0.5, "one_secs": 1.5, "idle": 10000}
+    return {"conns": 100, "secs": 4.0, "warm": 0.5, "one_secs": 1.5, "idle": 5000}
 
 
 def fanout(binary, addr, conns, secs, cpu="1"):
