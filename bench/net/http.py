@@ -96,6 +96,9 @@ def run(ctx):
     for name in names:
         with Server(os.path.join(ctx.examples, binaries[name]), "0", 1, ctx.log) as server:
             sizes[name] = check_responses(name, server)
+    size_text = ", ".join(f"{n} {s['/plaintext']} B" for n, s in sizes.items())
+    if len({s["/plaintext"] for s in sizes.values()}) != 1:
+        raise BenchError(f"the servers' /plaintext responses differ in size: {size_text}")
     for rnd in range(ctx.rounds):
         for name in alternated(names, rnd):
             with Server(os.path.join(ctx.examples, binaries[name]), "0", 1, ctx.log) as server:
@@ -110,9 +113,6 @@ def run(ctx):
             ctx.progress(f"http round {rnd + 1} {name}: "
                          f"{rows.rows['plain_rate']['samples'][name][-1]:.0f} req/s plain, "
                          f"{rows.rows['pipelined_rate']['samples'][name][-1]:.0f} req/s pipelined")
-    size_text = ", ".join(f"{n} {s['/plaintext']} B" for n, s in sizes.items())
-    if len({s["/plaintext"] for s in sizes.values()}) != 1:
-        raise BenchError(f"the servers' /plaintext responses differ in size: {size_text}")
     setup = (f"Servers `--workers 1` pinned to CPU 0 (taskset); `wrk -t1 -c{CONNS}` pinned to CPU 1 on "
              f"/plaintext for {cfg['secs']} s after a {cfg['warm']} s warm-up, plain and {DEPTH} requests "
              f"pipelined per write; {ctx.rounds} rounds, server order rotated and reversed every round; "
