@@ -210,10 +210,15 @@ impl Handle {
     pub(super) fn deadline_to_tick(&self, deadline: Instant) -> u64 {
         let since = deadline
             .into_std()
-            .saturating_duration_since(self.inner.start)
-            .as_nanos();
-        let ms = since.div_ceil(NANOS_PER_MS);
-        u64::try_from(ms).unwrap_or(MAX_TICK).min(MAX_TICK)
+            .saturating_duration_since(self.inner.start);
+        // Whole seconds are whole milliseconds, so only the sub-second part rounds (in 64-bit
+        // arithmetic: this runs on every reset).
+        let part_ms = since.subsec_nanos().div_ceil(NANOS_PER_MS as u32);
+        since
+            .as_secs()
+            .saturating_mul(1000)
+            .saturating_add(u64::from(part_ms))
+            .min(MAX_TICK)
     }
 
     /// The current tick: the start of the current millisecond.
@@ -223,8 +228,11 @@ impl Handle {
             .clock
             .now()
             .saturating_duration_since(self.inner.start);
-        u64::try_from(since.as_millis())
-            .unwrap_or(MAX_TICK)
+        let part_ms = since.subsec_nanos() / NANOS_PER_MS as u32;
+        since
+            .as_secs()
+            .saturating_mul(1000)
+            .saturating_add(u64::from(part_ms))
             .min(MAX_TICK)
     }
 

@@ -16,6 +16,10 @@
 //! ("cascaded"): they land in lower levels, and those due reach level 0, where a slot holds entries due
 //! at exactly one tick.
 //!
+//! An entry's slot may be earlier than its deadline: an owner pushing a filed timer later leaves it in
+//! place (`entry.rs`). Filing, cascading and popping read the deadline from the entry itself, so such an
+//! entry is simply filed again at its real deadline when its early slot comes due.
+//!
 //! Beyond one turn: the top level is used as a ring. An entry due within one turn of the start of the
 //! current top slot but past the end of the current `64^6` block goes to a top slot "behind" the current
 //! one, and its expiration is computed one turn later. An entry due even further (`sleep_until` years
@@ -110,13 +114,13 @@ impl Wheel {
     /// meanwhile except through this wheel.
     pub(super) unsafe fn insert(&mut self, entry: NonNull<TimerShared>, when: u64) {
         debug_assert!(when > self.elapsed);
-        // SAFETY: the caller hands us the entry's node (see above).
-        unsafe { entry.as_ref().with_node(|n| n.when = when) };
+        // SAFETY: the caller hands us a live entry.
+        unsafe { entry.as_ref() }.set_deadline(when);
         // SAFETY: as above.
         unsafe { self.file(entry, when) };
     }
 
-    /// Links `entry` (its `when` already set) into the slot its deadline belongs to.
+    /// Links `entry` into the slot tick `when` belongs to (its deadline, or earlier: see `entry.rs`).
     ///
     /// # Safety
     /// As for [`insert`](Self::insert).
@@ -210,9 +214,11 @@ impl Wheel {
     }
 
     /// Pops one entry due at or before tick `now`, cascading the slots it passes; moves `elapsed` up to
-    /// `now` when nothing due is left, and returns `None` then.
+    /// `now` when nothing due is left, and returns `None` then. Entries whose owner pushed their deadline
+    /// later since they were filed are filed again at it as their slot comes due.
     ///
-    /// The popped entry is out of the wheel; the caller fires it.
+    /// The popped entry is out of the wheel and claimed (its deadline word is `FIRING`); the caller fires
+    /// it.
     pub(super) fn pop_expired(&mut self, now: u64) -> Option<NonNull<TimerShared>> {
         loop {
             let exp = match self.next_expiration() {
@@ -226,19 +232,19 @@ impl Wheel {
             if exp.level == 0 {
                 let entry = self.pop_front(0, exp.slot)?;
                 // SAFETY: just popped: live, and its node is ours.
-                let when = unsafe { entry.as_ref().with_node(|n| n.when) };
-                if when <= now {
-                    return Some(entry);
+                match unsafe { entry.as_ref() }.claim_if_due(now) {
+                    Ok(()) => return Some(entry),
+                    // SAFETY: as above; `when > now >= elapsed`.
+                    Err(when) => unsafe { self.file(entry, when) },
                 }
-                // SAFETY: as above; `when > now >= elapsed`.
-                unsafe { self.file(entry, when) };
                 continue;
             }
             // Cascade the whole slot: its entries fall to lower levels (never back into this slot).
             while let Some(entry) = self.pop_front(exp.level, exp.slot) {
-                // SAFETY: just popped: live, and its node is ours.
-                let when = unsafe { entry.as_ref().with_node(|n| n.when) };
-                // SAFETY: as above; `when >= elapsed` since the entry was filed in a later slot.
+                // SAFETY: just popped: live, and its node is ours. Its deadline is no earlier than its
+                // slot (the owner only pushes it later), so `when >= elapsed`.
+                let when = unsafe { entry.as_ref() }.deadline();
+                // SAFETY: as above.
                 unsafe { self.file(entry, when) };
             }
         }

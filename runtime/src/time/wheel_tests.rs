@@ -2,6 +2,7 @@
 //! deadlines.
 
 use super::*;
+use std::collections::HashMap;
 use std::pin::Pin;
 
 /// A pinned entry and a raw pointer to it.
@@ -11,9 +12,9 @@ fn entry() -> (Pin<Box<TimerShared>>, NonNull<TimerShared>) {
     (e, ptr)
 }
 
-fn when_of(e: NonNull<TimerShared>) -> u64 {
-    // SAFETY: test entries outlive the wheel's use of them; single-threaded.
-    unsafe { e.as_ref().with_node(|n| n.when) }
+/// The deadline tick `e` was filed with, looked up in `filed` (a popped entry's own word says `FIRING`).
+fn when_of(filed: &HashMap<NonNull<TimerShared>, u64>, e: NonNull<TimerShared>) -> u64 {
+    filed[&e]
 }
 
 fn is_queued(e: NonNull<TimerShared>) -> bool {
@@ -122,11 +123,13 @@ fn random_deadlines_fire_in_order_and_never_early() {
     let mut rng = Lcg(7);
     let mut wheel = Wheel::new();
     let es: Vec<_> = (0..3000).map(|_| entry()).collect();
+    let mut filed = HashMap::new();
     for (i, (_, p)) in es.iter().enumerate() {
         let span = [64u64, 4096, 1 << 18, 1 << 24, 1 << 32, 1 << 38][i % 6];
         let when = 1 + rng.next() % span;
         // SAFETY: entries outlive the wheel's use.
         unsafe { wheel.insert(*p, when) };
+        filed.insert(*p, when);
     }
     // Jump from expiration to expiration, as a paused runtime does.
     let mut last = 0;
@@ -134,7 +137,7 @@ fn random_deadlines_fire_in_order_and_never_early() {
     while let Some(exp) = wheel.next_expiration() {
         assert!(exp.deadline >= wheel.elapsed());
         for p in drain(&mut wheel, exp.deadline) {
-            let when = when_of(p);
+            let when = when_of(&filed, p);
             assert!(when <= exp.deadline, "fired early");
             assert!(when >= last, "out of order");
             last = when;
@@ -150,6 +153,7 @@ fn random_jumps_fire_everything_due() {
     let mut wheel = Wheel::new();
     let es: Vec<_> = (0..2000).map(|_| entry()).collect();
     let mut pending: Vec<NonNull<TimerShared>> = Vec::new();
+    let mut filed = HashMap::new();
     let mut now = 0;
     for round in 0..200 {
         for (_, p) in es.iter().skip(round * 10).take(10) {
@@ -157,14 +161,15 @@ fn random_jumps_fire_everything_due() {
             // SAFETY: entries outlive the wheel's use.
             unsafe { wheel.insert(*p, when) };
             pending.push(*p);
+            filed.insert(*p, when);
         }
         now += rng.next() % [50u64, 5_000, 1 << 30][round % 3];
         for p in drain(&mut wheel, now) {
-            assert!(when_of(p) <= now, "fired early");
+            assert!(when_of(&filed, p) <= now, "fired early");
             pending.retain(|q| *q != p);
         }
         for p in &pending {
-            assert!(when_of(*p) > now, "due but not fired");
+            assert!(when_of(&filed, *p) > now, "due but not fired");
         }
     }
 }
@@ -236,4 +241,38 @@ fn pop_any_empties_the_wheel() {
     }
     assert_eq!(n, 100);
     assert!(wheel.next_expiration().is_none());
+}
+
+#[test]
+fn deadline_pushed_later_is_filed_again_not_fired() {
+    // An owner's lock-free push leaves the entry in its early slot; each slot it reaches files it again
+    // at its deadline, across levels, until that tick.
+    for (first, later) in [
+        (10, 11),
+        (10, 63),
+        (10, 64),
+        (10, 5000),
+        (70, 1 << 20),
+        (4096, 4097),
+    ] {
+        let mut wheel = Wheel::new();
+        let (_e, p) = entry();
+        // SAFETY: `_e` lives to the end of the iteration and is out of the wheel by then.
+        unsafe { wheel.insert(p, first) };
+        // SAFETY: as above; the wheel is ours alone, as under the driver's lock.
+        unsafe { p.as_ref() }.set_deadline(later);
+        let mut at = 0;
+        while at < later {
+            at = wheel.next_expiration().unwrap().deadline;
+            assert!(at <= later, "slot later than the deadline");
+            let fired = drain(&mut wheel, at);
+            assert_eq!(fired.is_empty(), at < later, "{first} -> {later} at {at}");
+        }
+        assert!(!is_queued(p));
+        // SAFETY: as above.
+        assert_eq!(
+            unsafe { p.as_ref() }.deadline(),
+            super::super::entry::FIRING
+        );
+    }
 }
