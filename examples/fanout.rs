@@ -2,12 +2,21 @@
 //!
 //! ```text
 //! cargo run --release --example fanout -- [--addr 127.0.0.1:43211] [--conns 5000] [--msgs 100]
-//!     [--size 64] [--workers N] [--duration SECS]
+//!     [--size 64] [--workers N] [--duration SECS] [--rate MSGS_PER_S]
 //! ```
 //! Opens `--conns` connections to the echo server at `--addr` (a comma-separated list spreads them over
 //! several servers, round robin), then runs a ping-pong on each: send one message of `--size` bytes, read
 //! it back in full, check every byte, send the next. With `--duration SECS` each connection goes on until
 //! the time is up (or `--msgs`, if given too, is reached); otherwise each sends exactly `--msgs` messages.
+//!
+//! By default the load is closed-loop: each connection sends its next message as soon as the last one
+//! came back, so the rate is whatever the server sustains. `--rate R` offers a fixed load instead, for
+//! latency below saturation: R messages per second in all, each connection sending on its own schedule
+//! (every `conns / R` seconds, the connections' schedules staggered evenly), still one message in flight
+//! per connection. The schedule never slips: a message that could not go out when due (its connection's
+//! previous echo came back late) goes out at once. Latency still counts from the moment a message is
+//! written, because the timers that wake a connection for its next message have 1 ms granularity: counting
+//! from the due time would add up to a millisecond of the client's own timer slack to every sample.
 //!
 //! Prints the total messages, messages per second over the ping-pong phase (connecting is timed apart),
 //! and the p50/p99/p999 round-trip latency, then one machine-readable line:
@@ -15,7 +24,7 @@
 //! ```text
 //! RESULT conns=5000 size=64 msgs=500000 secs=3.201 msgs_per_s=156201 p50_us=31.0 p99_us=... p999_us=... max_us=... errors=0
 //! ```
-//! Exits with status 1 on any connection error or any byte that does not match what was sent.
+//! (with `--rate R`, ` offered=R` ends the line). Exits with status 1 on any connection error or any byte that does not match what was sent.
 //!
 //! Latency is measured per message with `std::time::Instant` (write start to last byte read) and kept in
 //! a log-linear histogram: 64 buckets per power of two, so a reported percentile is within 1/64 (1.6 %) of
@@ -35,6 +44,7 @@ struct Args {
     size: usize,
     workers: Option<usize>,
     duration: Option<Duration>,
+    rate: Option<f64>,
 }
 
 /// Messages per connection when neither `--msgs` nor `--duration` is given.
@@ -57,6 +67,7 @@ fn parse_args() -> Args {
         size: 64,
         workers: None,
         duration: None,
+        rate: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -73,10 +84,11 @@ fn parse_args() -> Args {
                 let secs: f64 = value(&mut it, "--duration");
                 args.duration = Some(Duration::from_secs_f64(secs));
             }
+            "--rate" => args.rate = Some(value(&mut it, "--rate")),
             "-h" | "--help" => {
                 println!(
                     "usage: fanout [--addr ADDR[,ADDR...]] [--conns N] [--msgs M] [--size BYTES] \
-                     [--workers N] [--duration SECS]"
+                     [--workers N] [--duration SECS] [--rate MSGS_PER_S]"
                 );
                 std::process::exit(0);
             }
@@ -88,6 +100,10 @@ fn parse_args() -> Args {
     }
     if args.conns == 0 || args.size == 0 {
         eprintln!("fanout: --conns and --size must be at least 1");
+        std::process::exit(2);
+    }
+    if args.rate.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
+        eprintln!("fanout: --rate must be a positive number of messages per second");
         std::process::exit(2);
     }
     if args.msgs.is_none() && args.duration.is_none() {
@@ -251,6 +267,20 @@ struct Plan {
     msgs: Option<u64>,
     deadline: Option<Instant>,
     size: usize,
+    /// With `--rate`: when the first message of connection 0 is due, and the gap between two
+    /// messages of one connection.
+    schedule: Option<(Instant, Duration)>,
+    conns: u64,
+}
+
+impl Plan {
+    /// When message `seq` of connection `conn` is due under `--rate`, or `None` without it.
+    fn due(&self, conn: u64, seq: u64) -> Option<Instant> {
+        let (first, gap) = self.schedule?;
+        // Connection `conn` starts `conn / conns` of a gap after connection 0.
+        let offset = gap.mul_f64(conn as f64 / self.conns as f64);
+        Some(first + offset + gap.mul_f64(seq as f64))
+    }
 }
 
 /// Why a connection failed.
@@ -300,6 +330,9 @@ async fn ping_pong(mut stream: TcpStream, conn: u64, plan: Plan) -> Result<Histo
             break;
         }
         fill_message(conn, seq, &mut sent);
+        if let Some(due) = plan.due(conn, seq) {
+            eddy::time::sleep_until(due.into()).await;
+        }
         let start = Instant::now();
         let io_err = |err| Failure::Io { conn, seq, err };
         stream.write_all(&sent).await.map_err(io_err)?;
@@ -380,10 +413,15 @@ async fn run(args: Args) -> Result<(), String> {
     );
 
     let start = Instant::now();
+    let conns = streams.len() as u64;
     let plan = Plan {
         msgs: args.msgs,
         deadline: args.duration.map(|d| start + d),
         size: args.size,
+        schedule: args
+            .rate
+            .map(|r| (start, Duration::from_secs_f64(conns as f64 / r))),
+        conns,
     };
     let handles: Vec<_> = streams
         .into_iter()
@@ -426,10 +464,12 @@ async fn run(args: Args) -> Result<(), String> {
     );
     println!(
         "RESULT conns={} size={} msgs={msgs} secs={secs:.3} msgs_per_s={rate:.0} p50_us={p50:.1} \
-         p99_us={p99:.1} p999_us={p999:.1} max_us={:.1} errors={errors}",
+         p99_us={p99:.1} p999_us={p999:.1} max_us={:.1} errors={errors}{}",
         args.conns,
         args.size,
-        us(hist.max())
+        us(hist.max()),
+        args.rate
+            .map_or(String::new(), |r| format!(" offered={r:.0}")),
     );
     if errors > 0 {
         return Err(format!("{errors} of {} connections failed", args.conns));
