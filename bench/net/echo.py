@@ -6,8 +6,9 @@ Per round, in alternated order, each server is started with `--workers 1` pinned
   - saturation: `--conns` connections ping-pong 64-byte messages for `--duration` seconds (after a short
     warm-up on the same server); fanout reports msgs/s and p50/p99/p999 round trips; the server's CPU
     time over the run (utime+stime from /proc/PID/stat) divided by the messages gives CPU per message;
-  - one connection: a single ping-pong for a shorter time, the latency of an unloaded server (fanout has
-    no pacing option, so this is the below-saturation latency we can measure);
+  - fixed load: the same connections offered `rate` messages/s in all (`fanout --rate`, about a third of
+    what the servers sustain here), the latency and CPU per message below saturation;
+  - one connection: a single ping-pong for a shorter time, the latency of an unloaded server;
   - idle memory: on a fresh server, VmRSS with `idle` connections open and idle minus VmRSS before,
     divided by their number;
   - two workers (eddy and Tokio only): `--workers 2` on CPUs 0-1, fanout still on CPU 1.
@@ -27,13 +28,15 @@ SIZE = 64
 
 def settings(quick):
     if quick:
-        return {"conns": 50, "secs": 0.5, "warm": 0.2, "one_secs": 0.3, "idle": 500}
-    return {"conns": 100, "secs": 4.0, "warm": 0.5, "one_secs": 1.5, "idle": 5000}
+        return {"conns": 50, "secs": 0.5, "warm": 0.2, "one_secs": 0.3, "idle": 500, "rate": 5000}
+    return {"conns": 100, "secs": 4.0, "warm": 0.5, "one_secs": 1.5, "idle": 5000, "rate": 10000}
 
 
-def fanout(binary, addr, conns, secs, cpu="1"):
+def fanout(binary, addr, conns, secs, cpu="1", rate=None):
     cmd = ["taskset", "-c", cpu, binary, "--addr", addr, "--conns", str(conns), "--duration", str(secs),
            "--size", str(SIZE), "--workers", "1"]
+    if rate:
+        cmd += ["--rate", str(rate)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=secs + 120)
     result = None
     for line in out.stdout.splitlines():
@@ -82,6 +85,11 @@ def run(ctx):
     for q in ("p50", "p99", "p999"):
         rows.define(q, f"round trip {q}, {conns} connections (saturated)", "µs", "lower",
                     chart=f"latency:Echo round trip, {conns} connections, saturated")
+    fixed = f"{cfg['rate']} msgs/s offered over {conns} connections"
+    for q in ("p50", "p99", "p999"):
+        rows.define(f"fixed_{q}", f"round trip {q}, {fixed}", "µs", "lower",
+                    chart=f"latency:Echo round trip, {fixed}")
+    rows.define("fixed_cpu", f"server CPU per message, {fixed}", "µs", "lower")
     rows.define("one_p50", "round trip p50, 1 connection", "µs", "lower",
                 chart="latency:Echo round trip, 1 connection")
     rows.define("one_p99", "round trip p99, 1 connection", "µs", "lower",
@@ -103,6 +111,11 @@ def run(ctx):
                 rows.add("cpu", name, cpu * 1e6 / res["msgs"])
                 for q in ("p50", "p99", "p999"):
                     rows.add(q, name, res[f"{q}_us"])
+                res, cpu = measured(server, lambda: fanout(load, server.addr, conns, cfg["secs"],
+                                                           rate=cfg["rate"]))
+                for q in ("p50", "p99", "p999"):
+                    rows.add(f"fixed_{q}", name, res[f"{q}_us"])
+                rows.add("fixed_cpu", name, cpu * 1e6 / res["msgs"])
                 res, cpu = measured(server, lambda: fanout(load, server.addr, 1, cfg["one_secs"]))
                 rows.add("one_p50", name, res["p50_us"])
                 rows.add("one_p99", name, res["p99_us"])
@@ -125,9 +138,9 @@ def run(ctx):
         "CPU per message: the server's utime+stime (all threads, /proc/PID/stat, 10 ms ticks) over the "
         "run divided by the messages fanout counted.",
         "Latency is fanout's (client-side) round trip: write start to last byte read, 1.6 % buckets.",
-        "fanout has no pacing option (a fixed offered rate below saturation); the 1-connection rows are "
-        "the unloaded latency instead. A `--rate MSGS_PER_S` option in examples/fanout.rs would allow "
-        "latency at, e.g., 50 % of saturation.",
+        f"Fixed-load rows: `fanout --rate {cfg['rate']}`, each connection on its own staggered schedule "
+        "that never slips; latency counts from the write (fanout's timers have 1 ms granularity), so a "
+        "server that falls behind shows as late echoes in the percentiles.",
         "The --workers 2 row: the machine has 2 cores, so the 2-worker server shares CPU 1 with the "
         "load generator; it shows scaling overheads, not a 2-core server's capacity.",
         "raw = single-threaded edge-triggered epoll loop on libc (bench/examples/raw_echo.rs): the "
