@@ -36,6 +36,18 @@ where
     H: Fn(Request) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Response> + Send + 'static,
 {
+    start_configured(h, |s| s)
+}
+
+/// As [`start_with`], with `configure` applied to the server last.
+fn start_configured<H, Fut>(
+    h: H,
+    configure: impl FnOnce(Server) -> Server + Send + 'static,
+) -> SocketAddr
+where
+    H: Fn(Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Response> + Send + 'static,
+{
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let rt = eddy::runtime::Builder::new_multi_thread()
@@ -50,6 +62,7 @@ where
                 .max_head_bytes(1024)
                 .max_body_bytes(4096)
                 .header_timeout(Duration::from_millis(300));
+            let server = configure(server);
             tx.send(server.local_addr().unwrap()).unwrap();
             server.serve(h).await.unwrap();
         });
@@ -511,4 +524,27 @@ fn continue_is_sent_only_when_the_body_is_asked_for() {
         resp.ends_with("\r\n\r\nhello") && !resp.contains("close"),
         "{resp:?}"
     );
+}
+
+#[test]
+fn client_that_never_reads_is_closed_after_the_write_timeout() {
+    const BODY: usize = 256 * 1024;
+    const REQUESTS: usize = 200;
+    let addr = start_configured(
+        |_req| async { Response::new(StatusCode::OK).with_body(vec![b'x'; BODY]) },
+        |s| s.write_timeout(Duration::from_millis(200)),
+    );
+    let mut s = connect(addr);
+    // 50 MiB of responses asked for, far more than the socket buffers hold; nothing read.
+    let req = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n".repeat(REQUESTS);
+    s.write_all(&req).unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    // By now the server has given up: reading finds the end (or a reset, since requests were left
+    // unread on its side) before all the responses, not a stall until the read timeout.
+    let mut got = Vec::new();
+    match s.read_to_end(&mut got) {
+        Ok(_) => {}
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+    }
+    assert!(got.len() < BODY * REQUESTS, "every response was sent");
 }

@@ -30,6 +30,7 @@
 use super::catch_panic::run_catching;
 use super::chunked::ChunkedDecoder;
 use super::conn_io::{Input, Output};
+use super::conn_timer::ConnTimer;
 use super::feed::{BodyFeed, Failure};
 use super::parse::{Framing, HeadParser, Parse};
 use super::pipe::Pipe;
@@ -38,11 +39,12 @@ use super::response::{Body, Response};
 use super::server::Shared;
 use super::status::StatusCode;
 use crate::TcpStream;
-use eddy_runtime::time::{timeout, timeout_at, Instant};
+use eddy_runtime::sync::Notified;
+use eddy_runtime::time::{timeout, Instant};
 use std::future::{poll_fn, Future};
 use std::io;
 use std::net::Shutdown;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::{ready, Poll};
 use std::time::Duration;
@@ -77,14 +79,15 @@ where
     Fut: Future<Output = Response>,
 {
     let mut input = Input::new();
-    let mut out = Output::new();
+    let mut out = Output::new(shared.options.write_timeout);
     match run(&mut stream, shared, &mut input, &mut out).await {
         Ok(()) | Err(Stop::Close) => {}
         Err(Stop::Reject(status)) => {
             // Responses to earlier requests still in `out` go first.
             let msg = status.reason();
             let resp = Response::new(status).with_header("Content-Type", "text/plain");
-            resp.encode_head(&mut out.buf, Some(msg.len()), false, false, true);
+            let date = super::date::imf_at(Instant::now());
+            resp.encode_head(&mut out.buf, &date, Some(msg.len()), false, false, true);
             out.buf.extend_from_slice(msg.as_bytes());
             if out.flush(&mut stream).await.is_ok() {
                 linger_close(&mut stream, &mut input).await;
@@ -123,6 +126,14 @@ where
     let opts = &shared.options;
     let mut parser = HeadParser::new();
     let mut head_deadline: Option<Instant> = None;
+    // The clock is read once per batch of requests (after each read), and again only after a
+    // request that had to wait; keep-alive and head deadlines and the `Date` come from it.
+    let mut now = Instant::now();
+    let mut date = super::date::imf_at(now);
+    let mut timer = ConnTimer::new(now + opts.keep_alive_timeout);
+    // One shutdown waiter for the connection's life: it sees a shutdown that starts any time
+    // after this line, and is polled only while the connection is idle.
+    let mut shutdown = pin!(shared.shutdown.notified());
     loop {
         // 1. Every complete request in the buffer.
         while !input.is_empty() {
@@ -192,12 +203,18 @@ where
             let req = Request::from_raw(head_bytes, raw, source);
             let is_head = *req.method() == super::Method::Head;
             let handler = &shared.handler;
+            let mut waited = false;
             let outcome = match (feed.as_deref_mut(), req.body_pipe()) {
                 (Some(feed), Some(pipe)) => {
+                    waited = true;
                     call_streaming(|| handler(req), &pipe, feed, stream, input, out).await?
                 }
-                _ => run_catching(|| handler(req)).await,
+                _ => run_catching(|| handler(req), &mut waited).await,
             };
+            if waited {
+                now = Instant::now();
+                date = super::date::imf_at(now);
+            }
             let mut resp = match outcome {
                 Ok(resp) => resp,
                 Err(()) => Response::text("Internal Server Error")
@@ -215,7 +232,8 @@ where
             }
             match resp.take_body() {
                 Body::Full(bytes) => {
-                    resp.encode_head(&mut out.buf, Some(bytes.len()), false, keep_alive, http11);
+                    let len = Some(bytes.len());
+                    resp.encode_head(&mut out.buf, &date, len, false, keep_alive, http11);
                     if !is_head && !resp.status().forbids_body() {
                         out.buf.extend_from_slice(&bytes);
                     }
@@ -226,7 +244,7 @@ where
                         keep_alive = false;
                         skip = None;
                     }
-                    resp.encode_head(&mut out.buf, None, http11, keep_alive, http11);
+                    resp.encode_head(&mut out.buf, &date, None, http11, keep_alive, http11);
                     out.flush(stream).await?;
                     if !is_head && !resp.status().forbids_body() {
                         while let Some(chunk) = rx.recv().await {
@@ -247,6 +265,8 @@ where
                             out.buf.extend_from_slice(b"0\r\n\r\n");
                         }
                     }
+                    now = Instant::now();
+                    date = super::date::imf_at(now);
                 }
             }
             if let Some(feed) = skip {
@@ -264,19 +284,29 @@ where
 
         // 3. Read more.
         if input.is_empty() {
-            if !wait_idle(stream, shared, input).await? {
+            timer.set(now + opts.keep_alive_timeout);
+            if !wait_idle(stream, shared, input, &mut timer, shutdown.as_mut()).await? {
                 return Ok(());
             }
         } else {
-            let deadline =
-                *head_deadline.get_or_insert_with(|| Instant::now() + opts.header_timeout);
-            match timeout_at(deadline, input.read_more(stream)).await {
-                Ok(Ok(0)) => return Err(Stop::Close),
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => return Err(e.into()),
-                Err(_) => return Err(Stop::Reject(StatusCode::REQUEST_TIMEOUT)),
+            let deadline = *head_deadline.get_or_insert_with(|| now + opts.header_timeout);
+            timer.set(deadline);
+            let read = poll_fn(|cx| {
+                if let Poll::Ready(r) = input.poll_read_more(cx, stream) {
+                    return Poll::Ready(Some(r));
+                }
+                ready!(timer.poll_expired(cx));
+                Poll::Ready(None)
+            });
+            match read.await {
+                Some(Ok(0)) => return Err(Stop::Close),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e.into()),
+                None => return Err(Stop::Reject(StatusCode::REQUEST_TIMEOUT)),
             }
         }
+        now = Instant::now();
+        date = super::date::imf_at(now);
     }
 }
 
@@ -303,7 +333,8 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Response>,
 {
-    let mut handler = pin!(run_catching(call));
+    let mut waited = true;
+    let mut handler = pin!(run_catching(call, &mut waited));
     let mut failed = None;
     let mut chunk = Vec::new();
     let result = poll_fn(|cx| loop {
@@ -339,29 +370,28 @@ where
     }
 }
 
-/// Waits for the next request's first bytes on an idle connection. `Ok(false)`: close (the peer
-/// closed, the keep-alive timeout passed, or the server is shutting down).
+/// Waits for the next request's first bytes on an idle connection, until `timer` expires or
+/// `shutdown` completes. `Ok(false)`: close (the peer closed, the keep-alive timeout passed, or the
+/// server is shutting down).
 async fn wait_idle<H>(
     stream: &mut TcpStream,
     shared: &Shared<H>,
     input: &mut Input,
+    timer: &mut ConnTimer,
+    mut shutdown: Pin<&mut Notified<'_>>,
 ) -> Result<bool, Stop> {
-    let shutdown = shared.shutdown.notified();
     if shared.is_shutting_down() {
         return Ok(false);
     }
-    let mut shutdown = pin!(shutdown);
-    let read = timeout(shared.options.keep_alive_timeout, input.read_more(stream));
-    let mut read = pin!(read);
     poll_fn(|cx| {
-        if let Poll::Ready(r) = read.as_mut().poll(cx) {
+        if let Poll::Ready(r) = input.poll_read_more(cx, stream) {
             return Poll::Ready(match r {
-                Ok(Ok(0)) | Err(_) => Ok(false),
-                Ok(Ok(_)) => Ok(true),
-                Ok(Err(e)) => Err(e.into()),
+                Ok(0) => Ok(false),
+                Ok(_) => Ok(true),
+                Err(e) => Err(e.into()),
             });
         }
-        if shutdown.as_mut().poll(cx).is_ready() {
+        if timer.poll_expired(cx).is_ready() || shutdown.as_mut().poll(cx).is_ready() {
             return Poll::Ready(Ok(false));
         }
         Poll::Pending

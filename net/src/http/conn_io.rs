@@ -7,10 +7,12 @@
 
 use crate::TcpStream;
 use eddy_runtime::io::{AsyncRead, AsyncWrite, ReadBuf};
+use eddy_runtime::time::timeout;
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
+use std::time::Duration;
 
 /// How much room a read asks for at least.
 pub(crate) const READ_CHUNK: usize = 8 * 1024;
@@ -95,14 +97,17 @@ impl Input {
 pub(crate) struct Output {
     pub(crate) buf: Vec<u8>,
     written: usize,
+    /// The longest [`flush`](Output::flush) waits for the socket to take any byte.
+    write_timeout: Duration,
 }
 
 impl Output {
-    /// An empty output buffer.
-    pub(crate) fn new() -> Output {
+    /// An empty output buffer whose flushes give up after `write_timeout` without progress.
+    pub(crate) fn new(write_timeout: Duration) -> Output {
         Output {
             buf: Vec::with_capacity(READ_CHUNK),
             written: 0,
+            write_timeout,
         }
     }
 
@@ -124,11 +129,29 @@ impl Output {
         Poll::Ready(Ok(()))
     }
 
-    /// Writes out everything buffered.
+    /// Writes out everything buffered. Fails with `TimedOut` if the socket takes no byte for the
+    /// write timeout (the client is not reading). No timer is involved unless the socket is full.
     pub(crate) async fn flush(&mut self, stream: &mut TcpStream) -> io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
+        loop {
+            if self.buf.is_empty() {
+                return Ok(());
+            }
+            // First without a timer: usually the whole buffer goes at once.
+            if let Poll::Ready(r) = poll_fn(|cx| Poll::Ready(self.poll_flush(cx, stream))).await {
+                return r;
+            }
+            // The socket is full: wait for it to take something, within the timeout.
+            let (before, limit) = (self.written, self.write_timeout);
+            let progress = poll_fn(|cx| match self.poll_flush(cx, stream) {
+                Poll::Ready(r) => Poll::Ready(Some(r)),
+                Poll::Pending if self.written > before => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            });
+            match timeout(limit, progress).await {
+                Ok(Some(r)) => return r,
+                Ok(None) => {}
+                Err(_) => return Err(io::ErrorKind::TimedOut.into()),
+            }
         }
-        poll_fn(|cx| self.poll_flush(cx, stream)).await
     }
 }

@@ -1,32 +1,40 @@
 //! The `Date` header value, formatted at most once per second per thread.
 //!
 //! Each worker thread keeps the last formatted IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) and the
-//! second it was made for. Getting the value costs one clock read; the string is rebuilt only when the
-//! second changes. Per-thread rather than shared: no lock and no cache-line ping-pong between workers,
+//! monotonic [`Instant`] at which the wall-clock second it shows ends. The caller passes an
+//! `Instant` it already has (the connection reads the clock once per batch of requests), so getting
+//! the value reads no clock at all until that second is over; then the wall clock is read and the
+//! string rebuilt. Per-thread rather than shared: no lock and no cache-line ping-pong between workers,
 //! at the price of each thread formatting its own copy once a second.
 
+use eddy_runtime::time::Instant;
 use std::cell::RefCell;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Length of an IMF-fixdate.
 pub const DATE_LEN: usize = 29;
 
 thread_local! {
-    static CACHE: RefCell<(u64, [u8; DATE_LEN])> = const { RefCell::new((u64::MAX, [0; DATE_LEN])) };
+    /// (the instant the cached second ends, the formatted date); `None` before the first use.
+    static CACHE: RefCell<Option<(Instant, [u8; DATE_LEN])>> = const { RefCell::new(None) };
 }
 
-/// Calls `f` with the current date as an IMF-fixdate.
-pub fn with_date<R>(f: impl FnOnce(&[u8]) -> R) -> R {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+/// The date at `now` (a recent reading of the monotonic clock) as an IMF-fixdate.
+pub fn imf_at(now: Instant) -> [u8; DATE_LEN] {
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
-        if c.0 != now {
-            c.1 = format_imf(now);
-            c.0 = now;
+        match &*c {
+            Some((until, date)) if now < *until => *date,
+            _ => {
+                let wall = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap_or(Duration::ZERO);
+                let date = format_imf(wall.as_secs());
+                let left = Duration::from_nanos(u64::from(1_000_000_000 - wall.subsec_nanos()));
+                *c = Some((now + left, date));
+                date
+            }
         }
-        f(&c.1)
     })
 }
 

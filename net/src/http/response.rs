@@ -6,13 +6,14 @@
 //! `Content-Length`/`Transfer-Encoding` and `Connection` itself; the same fields set by the handler are
 //! dropped, except that a handler's `Connection: close` is honoured.
 
+use super::date::DATE_LEN;
 use super::status::StatusCode;
 use eddy_runtime::sync::mpsc;
 use std::borrow::Cow;
 use std::fmt;
 
-/// The value of the `Server` header.
-pub const SERVER_NAME: &str = "eddy";
+/// The end of the status line, the `Server` field (`eddy`) and the start of `Date`, as one block.
+const SERVER_LINE: &[u8] = b"\r\nServer: eddy\r\nDate: ";
 
 /// A response body.
 pub enum Body {
@@ -25,6 +26,9 @@ pub enum Body {
 /// An HTTP response.
 pub struct Response {
     status: StatusCode,
+    /// The `Content-Type` set by the typed constructors, kept inline (no allocation); it comes
+    /// before `headers`.
+    content_type: Option<&'static str>,
     headers: Vec<(Cow<'static, str>, Cow<'static, str>)>,
     body: Body,
 }
@@ -34,6 +38,7 @@ impl Response {
     pub fn new(status: StatusCode) -> Response {
         Response {
             status,
+            content_type: None,
             headers: Vec::new(),
             body: Body::Full(Cow::Borrowed(b"")),
         }
@@ -42,7 +47,8 @@ impl Response {
     fn typed(ct: &'static str, body: Cow<'static, [u8]>) -> Response {
         Response {
             status: StatusCode::OK,
-            headers: vec![(Cow::Borrowed("Content-Type"), Cow::Borrowed(ct))],
+            content_type: Some(ct),
+            headers: Vec::new(),
             body: Body::Full(body),
         }
     }
@@ -66,6 +72,7 @@ impl Response {
     pub fn stream(rx: mpsc::Receiver<Vec<u8>>) -> Response {
         Response {
             status: StatusCode::OK,
+            content_type: None,
             headers: Vec::new(),
             body: Body::Stream(rx),
         }
@@ -100,7 +107,9 @@ impl Response {
 
     /// The header fields set so far.
     pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.headers.iter().map(|(n, v)| (&**n, &**v))
+        let ct = self.content_type.map(|ct| ("Content-Type", ct));
+        ct.into_iter()
+            .chain(self.headers.iter().map(|(n, v)| (&**n, &**v)))
     }
 
     /// `true` if the handler asked to close the connection (`Connection: close`).
@@ -116,33 +125,50 @@ impl Response {
         std::mem::replace(&mut self.body, Body::Full(Cow::Borrowed(b"")))
     }
 
-    /// Appends the status line and header fields to `out`, up to and including the blank line.
-    /// `body` describes what follows: `Some(n)` a fixed body of `n` bytes, `None` a stream
-    /// (`chunked` true: chunked coding; false: raw until close). `keep_alive` false adds
-    /// `Connection: close`; true, to an HTTP/1.0 client (`http11` false), adds
-    /// `Connection: keep-alive` (a 1.0 client otherwise expects the close).
+    /// Appends the status line and header fields to `out`, up to and including the blank line,
+    /// with `date` as the `Date`. `body` describes what follows: `Some(n)` a fixed body of `n`
+    /// bytes, `None` a stream (`chunked` true: chunked coding; false: raw until close).
+    /// `keep_alive` false adds `Connection: close`; true, to an HTTP/1.0 client (`http11` false),
+    /// adds `Connection: keep-alive` (a 1.0 client otherwise expects the close).
     pub(crate) fn encode_head(
         &self,
         out: &mut Vec<u8>,
+        date: &[u8; DATE_LEN],
         body_len: Option<usize>,
         chunked: bool,
         keep_alive: bool,
         http11: bool,
     ) {
-        out.extend_from_slice(b"HTTP/1.1 ");
+        let reason = self.status.reason().as_bytes();
+        // Everything but the handler's own fields fits in this; one reserve for the common case.
+        let mut need = 160 + reason.len();
+        if let Some(ct) = self.content_type {
+            need += ct.len();
+        }
+        for (n, v) in &self.headers {
+            need += n.len() + v.len() + 4;
+        }
+        out.reserve(need);
         let code = self.status.as_u16();
-        out.extend_from_slice(&[
-            b'0' + (code / 100 % 10) as u8,
-            b'0' + (code / 10 % 10) as u8,
-            b'0' + (code % 10) as u8,
-            b' ',
-        ]);
-        out.extend_from_slice(self.status.reason().as_bytes());
-        out.extend_from_slice(b"\r\nServer: ");
-        out.extend_from_slice(SERVER_NAME.as_bytes());
-        out.extend_from_slice(b"\r\nDate: ");
-        super::date::with_date(|d| out.extend_from_slice(d));
-        out.extend_from_slice(b"\r\n");
+        put(out, b"HTTP/1.1 ");
+        put(
+            out,
+            &[
+                b'0' + (code / 100 % 10) as u8,
+                b'0' + (code / 10 % 10) as u8,
+                b'0' + (code % 10) as u8,
+                b' ',
+            ],
+        );
+        put(out, reason);
+        put(out, SERVER_LINE);
+        put(out, date);
+        put(out, b"\r\n");
+        if let Some(ct) = self.content_type {
+            put(out, b"Content-Type: ");
+            put(out, ct.as_bytes());
+            put(out, b"\r\n");
+        }
         for (n, v) in &self.headers {
             if is_framing(n) {
                 continue;
@@ -150,27 +176,50 @@ impl Response {
             out.extend_from_slice(n.as_bytes());
             out.extend_from_slice(b": ");
             // A value with CR or LF would split the response; drop those bytes.
-            out.extend(v.bytes().filter(|&c| c != b'\r' && c != b'\n'));
+            if v.bytes().any(|c| c == b'\r' || c == b'\n') {
+                out.extend(v.bytes().filter(|&c| c != b'\r' && c != b'\n'));
+            } else {
+                out.extend_from_slice(v.as_bytes());
+            }
             out.extend_from_slice(b"\r\n");
         }
         if !self.status.forbids_body() {
             match body_len {
                 Some(n) => {
-                    out.extend_from_slice(b"Content-Length: ");
+                    put(out, b"Content-Length: ");
                     push_decimal(out, n);
-                    out.extend_from_slice(b"\r\n");
+                    put(out, b"\r\n");
                 }
-                None if chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
+                None if chunked => put(out, b"Transfer-Encoding: chunked\r\n"),
                 None => {}
             }
         }
         if !keep_alive {
-            out.extend_from_slice(b"Connection: close\r\n");
+            put(out, b"Connection: close\r\n");
         } else if !http11 {
-            out.extend_from_slice(b"Connection: keep-alive\r\n");
+            put(out, b"Connection: keep-alive\r\n");
         }
-        out.extend_from_slice(b"\r\n");
+        put(out, b"\r\n");
     }
+}
+
+/// Appends `bytes` to `out` with a plain byte loop for short slices (which the compiler keeps
+/// inline) instead of a call to `memcpy` per field.
+#[inline(always)]
+fn put(out: &mut Vec<u8>, bytes: &[u8]) {
+    if bytes.len() > 32 {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    out.reserve(bytes.len());
+    let len = out.len();
+    let spare = &mut out.spare_capacity_mut()[..bytes.len()];
+    for (d, &b) in spare.iter_mut().zip(bytes) {
+        d.write(b);
+    }
+    // SAFETY: the `bytes.len()` bytes after `len` were just initialized, and `reserve` made sure
+    // they are within the capacity.
+    unsafe { out.set_len(len + bytes.len()) };
 }
 
 fn is_framing(name: &str) -> bool {
@@ -204,14 +253,41 @@ pub(crate) fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
             break;
         }
     }
-    out.extend_from_slice(&digits[i..]);
+    put(out, &digits[i..]);
 }
 
 impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Response")
             .field("status", &self.status)
+            .field("content_type", &self.content_type)
             .field("headers", &self.headers)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_typed_response() {
+        let resp = Response::text("hi").with_header("X-A", "b\r\nc");
+        let mut out = Vec::new();
+        resp.encode_head(
+            &mut out,
+            b"Thu, 01 Jan 1970 00:00:00 GMT",
+            Some(2),
+            false,
+            true,
+            true,
+        );
+        assert_eq!(
+            out,
+            b"HTTP/1.1 200 OK\r\nServer: eddy\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\n\
+              Content-Type: text/plain; charset=utf-8\r\nX-A: bc\r\nContent-Length: 2\r\n\r\n"
+        );
+        let names: Vec<_> = resp.headers().map(|(n, _)| n).collect();
+        assert_eq!(names, ["Content-Type", "X-A"]);
     }
 }

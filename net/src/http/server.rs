@@ -30,6 +30,7 @@ pub(crate) struct Options {
     pub(crate) max_body_bytes: usize,
     pub(crate) header_timeout: Duration,
     pub(crate) keep_alive_timeout: Duration,
+    pub(crate) write_timeout: Duration,
     pub(crate) max_connections: Option<usize>,
 }
 
@@ -99,6 +100,7 @@ impl Server {
                 max_body_bytes: 1024 * 1024,
                 header_timeout: Duration::from_secs(10),
                 keep_alive_timeout: Duration::from_secs(60),
+                write_timeout: Duration::from_secs(30),
                 max_connections: None,
             },
             shutdown: None,
@@ -133,6 +135,14 @@ impl Server {
     /// How long an idle keep-alive connection is kept open. Default 60 s.
     pub fn keep_alive_timeout(mut self, d: Duration) -> Server {
         self.options.keep_alive_timeout = d;
+        self
+    }
+
+    /// How long writing responses may go without progress (the client reads nothing of them);
+    /// then the connection is closed. Bounds a client that sends requests but never reads the
+    /// answers. Default 30 s.
+    pub fn write_timeout(mut self, d: Duration) -> Server {
+        self.options.write_timeout = d;
         self
     }
 
