@@ -108,6 +108,16 @@ impl HeadParser {
                 return Parse::Error(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
             }
         }
+        // A fresh parser first tries the one-pass parse over what is there: when the whole head
+        // has arrived (the common case) that is the only pass over it. Anything else (a partial
+        // head, a bad one) takes the incremental path below, which decides as before.
+        if self.scanned == 0 && !self.line_checked {
+            if let Ok(Some((head, end))) = parse_head(buf, start) {
+                if end - start <= max_head_bytes {
+                    return Parse::Complete(head, end);
+                }
+            }
+        }
         let Some(end) = self.find_end(buf, start) else {
             if buf.len() - start > max_head_bytes {
                 return Parse::Error(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
@@ -126,8 +136,10 @@ impl HeadParser {
         if end - start > max_head_bytes {
             return Parse::Error(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
         }
-        match parse_head(buf, start, end) {
-            Ok(head) => Parse::Complete(head, end),
+        match parse_head(&buf[..end], start) {
+            Ok(Some((head, n))) if n == end => Parse::Complete(head, end),
+            // Unreachable: the blank line at `end` is the first one.
+            Ok(_) => Parse::Error(StatusCode::BAD_REQUEST),
             Err(s) => Parse::Error(s),
         }
     }
@@ -162,19 +174,115 @@ impl HeadParser {
     }
 }
 
-/// Position of the first `b` in `s`.
-fn memchr(b: u8, s: &[u8]) -> Option<usize> {
-    s.iter().position(|&c| c == b)
+/// `0x0101…01`: one in every byte of a word.
+const ONES: u64 = u64::from_ne_bytes([1; 8]);
+/// `0x8080…80`: the high bit of every byte of a word.
+const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// Nonzero if a byte of `w` is zero; the lowest set bit (in little-endian order) is in the first
+/// zero byte (higher ones may be false alarms, which callers never rely on).
+#[inline(always)]
+fn zero_bytes(w: u64) -> u64 {
+    w.wrapping_sub(ONES) & !w & HIGHS
 }
 
+/// Nonzero if a byte of `w` is below `n` (`n` ≤ 128).
+#[inline(always)]
+fn bytes_below(w: u64, n: u8) -> u64 {
+    w.wrapping_sub(ONES * u64::from(n)) & !w & HIGHS
+}
+
+/// The 8 bytes of `s` at `i` as a little-endian word.
+#[inline(always)]
+fn word_at(s: &[u8], i: usize) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&s[i..i + 8]);
+    u64::from_le_bytes(b)
+}
+
+/// Position of the first `b` in `s`, eight bytes at a time.
+fn memchr(b: u8, s: &[u8]) -> Option<usize> {
+    let pattern = ONES * u64::from(b);
+    let mut i = 0;
+    while i + 8 <= s.len() {
+        let found = zero_bytes(word_at(s, i) ^ pattern);
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    s[i..].iter().position(|&c| c == b).map(|p| i + p)
+}
+
+/// Index of the first byte of `buf[from..]` that is not a field-value character (the CR or LF
+/// that ends the value, or a bad byte); `buf.len()` if there is none. Eight bytes at a time: a
+/// word with no control byte and no DEL is skipped whole.
+fn value_end(buf: &[u8], from: usize) -> usize {
+    const DEL: u64 = ONES * 0x7f;
+    let mut i = from;
+    while i + 8 <= buf.len() {
+        let w = word_at(buf, i);
+        let hits = bytes_below(w, 0x20) | zero_bytes(w ^ DEL);
+        if hits == 0 {
+            i += 8;
+            continue;
+        }
+        // The lowest flagged byte is exactly the first control byte or DEL (false alarms only
+        // ever come after a true one): the end, unless it is a tab.
+        let k = i + (hits.trailing_zeros() / 8) as usize;
+        if buf[k] != b'\t' {
+            return k;
+        }
+        i = k + 1;
+    }
+    buf[i..]
+        .iter()
+        .position(|&c| !is_value_char(c))
+        .map_or(buf.len(), |p| i + p)
+}
+
+/// The length of the run of visible ASCII (`0x21..=0x7e`) at the start of `s`, eight bytes at a
+/// time.
+fn visible_run(s: &[u8]) -> usize {
+    const DEL: u64 = ONES * 0x7f;
+    let mut i = 0;
+    while i + 8 <= s.len() {
+        let w = word_at(s, i);
+        // Space and controls, DEL, and bytes with the high bit set end the run; the lowest
+        // flagged byte is exact (see `zero_bytes`).
+        let hits = bytes_below(w, 0x21) | zero_bytes(w ^ DEL) | (w & HIGHS);
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + s[i..]
+        .iter()
+        .position(|c| !(0x21..=0x7e).contains(c))
+        .unwrap_or(s.len() - i)
+}
+
+/// Which bytes are `tchar`s, by value.
+static TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = matches!(c as u8,
+            b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`'
+            | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z');
+        c += 1;
+    }
+    t
+};
+
 /// `tchar` of RFC 9110 §5.6.2: the characters a token (method, header name) may contain.
+#[inline(always)]
 pub(crate) fn is_tchar(c: u8) -> bool {
-    matches!(c,
-        b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`'
-        | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
+    TCHAR[usize::from(c)]
 }
 
 /// A character allowed in a field value: HTAB, SP, visible ASCII, or obs-text.
+#[inline(always)]
 fn is_value_char(c: u8) -> bool {
     c == b'\t' || c == b' ' || (0x21..=0x7e).contains(&c) || c >= 0x80
 }
@@ -186,7 +294,7 @@ impl RawHead {
             path: 0..0,
             query: None,
             http11: true,
-            headers: Vec::new(),
+            headers: Vec::with_capacity(8),
             framing: Framing::None,
             conn_close: false,
             conn_keep_alive: false,
@@ -208,17 +316,21 @@ fn line_end(buf: &[u8], from: usize, nl: usize) -> usize {
 fn request_line(buf: &[u8], start: usize, nl: usize, head: &mut RawHead) -> Result<(), StatusCode> {
     const BAD: StatusCode = StatusCode::BAD_REQUEST;
     let line = &buf[start..line_end(buf, start, nl)];
-    let sp1 = memchr(b' ', line).ok_or(BAD)?;
-    if sp1 == 0 || !line[..sp1].iter().all(|&c| is_tchar(c)) {
+    // The method: tchars up to the first space.
+    let mut sp1 = 0;
+    while sp1 < line.len() && is_tchar(line[sp1]) {
+        sp1 += 1;
+    }
+    if sp1 == 0 || line.get(sp1) != Some(&b' ') {
         return Err(BAD);
     }
-    let rest = &line[sp1 + 1..];
-    let sp2 = memchr(b' ', rest).ok_or(BAD)?;
-    let target = &rest[..sp2];
-    let version = &rest[sp2 + 1..];
-    if target.is_empty() || !target.iter().all(|c| (0x21..=0x7e).contains(c)) {
+    // The target: visible ASCII up to the next space.
+    let sp2 = sp1 + 1 + visible_run(&line[sp1 + 1..]);
+    if sp2 == sp1 + 1 || line.get(sp2) != Some(&b' ') {
         return Err(BAD);
     }
+    let target = &line[sp1 + 1..sp2];
+    let version = &line[sp2 + 1..];
     head.http11 = match version {
         b"HTTP/1.1" => true,
         b"HTTP/1.0" => false,
@@ -247,8 +359,9 @@ fn request_line(buf: &[u8], start: usize, nl: usize, head: &mut RawHead) -> Resu
     let p0 = t0 + path_off;
     match memchr(b'?', &buf[p0..t_end]) {
         Some(q) => {
-            head.path = p0..p0 + q;
-            head.query = Some(p0 + q + 1..t_end);
+            let q = p0 + q;
+            head.path = p0..q;
+            head.query = Some(q + 1..t_end);
         }
         None => {
             head.path = p0..t_end;
@@ -288,11 +401,16 @@ fn absolute_form_path(t: &[u8]) -> Option<usize> {
     Some(auth0 + auth_len)
 }
 
-/// Parses the whole head `buf[start..end]` (`end` just past the blank line).
-fn parse_head(buf: &[u8], start: usize, end: usize) -> Result<RawHead, StatusCode> {
+/// Parses the head starting at `buf[start]` line by line, in one pass: `Ok(Some((head, end)))`
+/// with `end` just past the blank line, `Ok(None)` if `buf` ends before the blank line (with every
+/// line so far valid), or the status for the first bad line.
+fn parse_head(buf: &[u8], start: usize) -> Result<Option<(RawHead, usize)>, StatusCode> {
     const BAD: StatusCode = StatusCode::BAD_REQUEST;
     let mut head = RawHead::empty();
-    let nl = start + memchr(b'\n', &buf[start..end]).ok_or(BAD)?;
+    let Some(nl) = memchr(b'\n', &buf[start..]) else {
+        return Ok(None);
+    };
+    let nl = start + nl;
     request_line(buf, start, nl, &mut head)?;
 
     let mut content_length: Option<u64> = None;
@@ -301,80 +419,104 @@ fn parse_head(buf: &[u8], start: usize, end: usize) -> Result<RawHead, StatusCod
     let mut has_te = false;
     let mut hosts = 0u32;
     let mut pos = nl + 1;
-    loop {
-        let nl = pos + memchr(b'\n', &buf[pos..end]).ok_or(BAD)?;
-        let le = line_end(buf, pos, nl);
-        if le == pos {
-            break; // the blank line
+    // One pass per line: the name's tchars up to the colon, then the value up to the byte that
+    // ends it, which must be the line end. Running out of bytes anywhere is `Ok(None)`.
+    let end = loop {
+        match buf.get(pos) {
+            None => return Ok(None),
+            Some(b'\n') => break pos + 1, // the blank line
+            Some(b'\r') => match buf.get(pos + 1) {
+                Some(b'\n') => break pos + 2,
+                None => return Ok(None),
+                Some(_) => return Err(BAD), // a bare CR where a name should start
+            },
+            Some(b' ' | b'\t') => return Err(BAD), // obs-fold
+            Some(_) => {}
         }
-        let line = &buf[pos..le];
-        if line[0] == b' ' || line[0] == b'\t' {
-            return Err(BAD); // obs-fold
-        }
-        let colon = memchr(b':', line).ok_or(BAD)?;
-        if colon == 0 || !line[..colon].iter().all(|&c| is_tchar(c)) {
-            return Err(BAD); // empty name, or whitespace/garbage in it (incl. before the colon)
+        // The name: up to the first colon, every byte a tchar (a line without a colon runs into
+        // the next line's bytes here and fails on its CR or LF).
+        let Some(colon) = memchr(b':', &buf[pos..]) else {
+            return Ok(None);
+        };
+        let colon = pos + colon;
+        if colon == pos || !buf[pos..colon].iter().all(|&c| is_tchar(c)) {
+            // An empty name, or whitespace/garbage in it (incl. before the colon).
+            return Err(BAD);
         }
         let mut v0 = colon + 1;
-        let mut v1 = line.len();
-        while v0 < v1 && matches!(line[v0], b' ' | b'\t') {
+        while v0 < buf.len() && matches!(buf[v0], b' ' | b'\t') {
             v0 += 1;
         }
-        while v1 > v0 && matches!(line[v1 - 1], b' ' | b'\t') {
+        let stop = value_end(buf, v0);
+        let nl = match buf.get(stop) {
+            None => return Ok(None),
+            Some(b'\n') => stop,
+            Some(b'\r') => match buf.get(stop + 1) {
+                Some(b'\n') => stop + 1,
+                None => return Ok(None),
+                Some(_) => return Err(BAD), // a bare CR
+            },
+            Some(_) => return Err(BAD), // a control byte in the value
+        };
+        let mut v1 = stop;
+        while v1 > v0 && matches!(buf[v1 - 1], b' ' | b'\t') {
             v1 -= 1;
-        }
-        let value = &line[v0..v1];
-        if !value.iter().all(|&c| is_value_char(c)) {
-            return Err(BAD); // includes a bare CR
         }
         if head.headers.len() == MAX_HEADERS {
             return Err(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
         }
-        let name = &line[..colon];
-        head.headers.push((pos..pos + colon, pos + v0..pos + v1));
+        let name = &buf[pos..colon];
+        let value = &buf[v0..v1];
+        head.headers.push((pos..colon, v0..v1));
 
-        if name.eq_ignore_ascii_case(b"content-length") {
-            if value.is_empty() || value.len() > 18 || !value.iter().all(u8::is_ascii_digit) {
-                return Err(BAD);
-            }
-            let n = value
-                .iter()
-                .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
-            if content_length.is_some_and(|old| old != n) {
-                return Err(BAD);
-            }
-            content_length = Some(n);
-        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
-            has_te = true;
-            for coding in value.split(|&c| c == b',') {
-                let coding = trim(coding);
-                if coding.is_empty() {
-                    continue;
+        // The fields that matter to framing, told apart by length first.
+        match name.len() {
+            14 if name.eq_ignore_ascii_case(b"content-length") => {
+                if value.is_empty() || value.len() > 18 || !value.iter().all(u8::is_ascii_digit) {
+                    return Err(BAD);
                 }
-                if coding.eq_ignore_ascii_case(b"chunked") {
-                    chunked += 1;
-                } else {
-                    other_coding = true;
+                let n = value
+                    .iter()
+                    .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+                if content_length.is_some_and(|old| old != n) {
+                    return Err(BAD);
                 }
+                content_length = Some(n);
             }
-        } else if name.eq_ignore_ascii_case(b"connection") {
-            for opt in value.split(|&c| c == b',') {
-                let opt = trim(opt);
-                if opt.eq_ignore_ascii_case(b"close") {
-                    head.conn_close = true;
-                } else if opt.eq_ignore_ascii_case(b"keep-alive") {
-                    head.conn_keep_alive = true;
+            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                has_te = true;
+                for coding in value.split(|&c| c == b',') {
+                    let coding = trim(coding);
+                    if coding.is_empty() {
+                        continue;
+                    }
+                    if coding.eq_ignore_ascii_case(b"chunked") {
+                        chunked += 1;
+                    } else {
+                        other_coding = true;
+                    }
                 }
             }
-        } else if name.eq_ignore_ascii_case(b"expect") {
-            if value.eq_ignore_ascii_case(b"100-continue") {
+            10 if name.eq_ignore_ascii_case(b"connection") => {
+                for opt in value.split(|&c| c == b',') {
+                    let opt = trim(opt);
+                    if opt.eq_ignore_ascii_case(b"close") {
+                        head.conn_close = true;
+                    } else if opt.eq_ignore_ascii_case(b"keep-alive") {
+                        head.conn_keep_alive = true;
+                    }
+                }
+            }
+            6 if name.eq_ignore_ascii_case(b"expect")
+                && value.eq_ignore_ascii_case(b"100-continue") =>
+            {
                 head.expect_continue = true;
             }
-        } else if name.eq_ignore_ascii_case(b"host") {
-            hosts += 1;
+            4 if name.eq_ignore_ascii_case(b"host") => hosts += 1,
+            _ => {}
         }
         pos = nl + 1;
-    }
+    };
     if head.http11 && hosts != 1 {
         return Err(BAD);
     }
@@ -392,7 +534,7 @@ fn parse_head(buf: &[u8], start: usize, end: usize) -> Result<RawHead, StatusCod
             Some(n) => Framing::Length(n),
         }
     };
-    Ok(head)
+    Ok(Some((head, end)))
 }
 
 /// `s` without leading and trailing spaces and tabs.

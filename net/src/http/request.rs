@@ -117,8 +117,11 @@ impl Request {
         if self.path.is_empty() {
             return "/";
         }
-        // The parser accepts only visible ASCII in the target.
-        std::str::from_utf8(&self.headers.buf()[self.path.clone()]).unwrap_or("/")
+        let bytes = &self.headers.buf()[self.path.clone()];
+        debug_assert!(bytes.is_ascii());
+        // SAFETY: `path` comes from the head parser, which accepts only visible ASCII
+        // (`0x21..=0x7e`) in the request target and points `path` inside the target; ASCII is UTF-8.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
     }
 
     /// The query string (after `?`), if any, still percent-encoded.
