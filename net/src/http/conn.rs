@@ -86,8 +86,8 @@ where
             // Responses to earlier requests still in `out` go first.
             let msg = status.reason();
             let resp = Response::new(status).with_header("Content-Type", "text/plain");
-            let date = super::date::imf_at(Instant::now());
-            resp.encode_head(&mut out.buf, &date, Some(msg.len()), false, false, true);
+            let stamp = super::date::stamp_at(Instant::now());
+            resp.encode_head(&mut out.buf, &stamp, Some(msg.len()), false, false, true);
             out.buf.extend_from_slice(msg.as_bytes());
             if out.flush(&mut stream).await.is_ok() {
                 linger_close(&mut stream, &mut input).await;
@@ -129,7 +129,7 @@ where
     // The clock is read once per batch of requests (after each read), and again only after a
     // request that had to wait; keep-alive and head deadlines and the `Date` come from it.
     let mut now = Instant::now();
-    let mut date = super::date::imf_at(now);
+    let mut stamp = super::date::stamp_at(now);
     let mut timer = ConnTimer::new(now + opts.keep_alive_timeout);
     // One shutdown waiter for the connection's life: it sees a shutdown that starts any time
     // after this line, and is polled only while the connection is idle.
@@ -213,7 +213,7 @@ where
             };
             if waited {
                 now = Instant::now();
-                date = super::date::imf_at(now);
+                stamp = super::date::stamp_at(now);
             }
             let mut resp = match outcome {
                 Ok(resp) => resp,
@@ -233,7 +233,7 @@ where
             match resp.take_body() {
                 Body::Full(bytes) => {
                     let len = Some(bytes.len());
-                    resp.encode_head(&mut out.buf, &date, len, false, keep_alive, http11);
+                    resp.encode_head(&mut out.buf, &stamp, len, false, keep_alive, http11);
                     if !is_head && !resp.status().forbids_body() {
                         out.buf.extend_from_slice(&bytes);
                     }
@@ -244,7 +244,7 @@ where
                         keep_alive = false;
                         skip = None;
                     }
-                    resp.encode_head(&mut out.buf, &date, None, http11, keep_alive, http11);
+                    resp.encode_head(&mut out.buf, &stamp, None, http11, keep_alive, http11);
                     out.flush(stream).await?;
                     if !is_head && !resp.status().forbids_body() {
                         while let Some(chunk) = rx.recv().await {
@@ -266,7 +266,7 @@ where
                         }
                     }
                     now = Instant::now();
-                    date = super::date::imf_at(now);
+                    stamp = super::date::stamp_at(now);
                 }
             }
             if let Some(feed) = skip {
@@ -306,7 +306,7 @@ where
             }
         }
         now = Instant::now();
-        date = super::date::imf_at(now);
+        stamp = super::date::stamp_at(now);
     }
 }
 

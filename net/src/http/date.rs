@@ -14,13 +14,40 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// Length of an IMF-fixdate.
 pub const DATE_LEN: usize = 29;
 
-thread_local! {
-    /// (the instant the cached second ends, the formatted date); `None` before the first use.
-    static CACHE: RefCell<Option<(Instant, [u8; DATE_LEN])>> = const { RefCell::new(None) };
+/// The fixed start of a `200 OK` response head: status line, `Server`, `Date` (each line with its
+/// CRLF). Rebuilt with the date; a response copies it in one go.
+pub type Stamp = [u8; STAMP_LEN];
+
+/// The status line of a 200 response, without its CRLF.
+pub const STATUS_200: &[u8] = b"HTTP/1.1 200 OK";
+
+/// What follows the status line up to the date.
+const SERVER_LINE: &[u8] = b"\r\nServer: eddy\r\nDate: ";
+
+/// Length of a [`Stamp`].
+pub const STAMP_LEN: usize = STATUS_200.len() + SERVER_LINE.len() + DATE_LEN + 2;
+
+/// The stamp for `date`.
+pub(crate) fn stamp(date: &[u8; DATE_LEN]) -> Stamp {
+    let mut s = [0u8; STAMP_LEN];
+    let (a, rest) = s.split_at_mut(STATUS_200.len());
+    a.copy_from_slice(STATUS_200);
+    let (b, rest) = rest.split_at_mut(SERVER_LINE.len());
+    b.copy_from_slice(SERVER_LINE);
+    let (c, d) = rest.split_at_mut(DATE_LEN);
+    c.copy_from_slice(date);
+    d.copy_from_slice(b"\r\n");
+    s
 }
 
-/// The date at `now` (a recent reading of the monotonic clock) as an IMF-fixdate.
-pub fn imf_at(now: Instant) -> [u8; DATE_LEN] {
+thread_local! {
+    /// (the instant the cached second ends, its stamp); `None` before the first use.
+    static CACHE: RefCell<Option<(Instant, Stamp)>> = const { RefCell::new(None) };
+}
+
+/// The response stamp (see [`Stamp`]) with the date at `now`, a recent reading of the monotonic
+/// clock.
+pub fn stamp_at(now: Instant) -> Stamp {
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         match &*c {
@@ -29,7 +56,7 @@ pub fn imf_at(now: Instant) -> [u8; DATE_LEN] {
                 let wall = SystemTime::now()
                     .duration_since(UNIX_EPOCH)
                     .unwrap_or(Duration::ZERO);
-                let date = format_imf(wall.as_secs());
+                let date = stamp(&format_imf(wall.as_secs()));
                 let left = Duration::from_nanos(u64::from(1_000_000_000 - wall.subsec_nanos()));
                 *c = Some((now + left, date));
                 date
@@ -90,5 +117,14 @@ mod tests {
         assert_eq!(&format_imf(0), b"Thu, 01 Jan 1970 00:00:00 GMT");
         assert_eq!(&format_imf(784_111_777), b"Sun, 06 Nov 1994 08:49:37 GMT");
         assert_eq!(&format_imf(951_782_400), b"Tue, 29 Feb 2000 00:00:00 GMT");
+    }
+
+    #[test]
+    fn stamp_layout() {
+        let s = stamp(&format_imf(0));
+        assert_eq!(
+            &s[..],
+            b"HTTP/1.1 200 OK\r\nServer: eddy\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\n"
+        );
     }
 }

@@ -6,14 +6,11 @@
 //! `Content-Length`/`Transfer-Encoding` and `Connection` itself; the same fields set by the handler are
 //! dropped, except that a handler's `Connection: close` is honoured.
 
-use super::date::DATE_LEN;
+use super::date::{Stamp, STAMP_LEN, STATUS_200};
 use super::status::StatusCode;
 use eddy_runtime::sync::mpsc;
 use std::borrow::Cow;
 use std::fmt;
-
-/// The end of the status line, the `Server` field (`eddy`) and the start of `Date`, as one block.
-const SERVER_LINE: &[u8] = b"\r\nServer: eddy\r\nDate: ";
 
 /// A response body.
 pub enum Body {
@@ -125,23 +122,24 @@ impl Response {
         std::mem::replace(&mut self.body, Body::Full(Cow::Borrowed(b"")))
     }
 
-    /// Appends the status line and header fields to `out`, up to and including the blank line,
-    /// with `date` as the `Date`. `body` describes what follows: `Some(n)` a fixed body of `n`
-    /// bytes, `None` a stream (`chunked` true: chunked coding; false: raw until close).
-    /// `keep_alive` false adds `Connection: close`; true, to an HTTP/1.0 client (`http11` false),
-    /// adds `Connection: keep-alive` (a 1.0 client otherwise expects the close).
+    /// Appends the status line and header fields to `out`, up to and including the blank line.
+    /// `stamp` holds the `200 OK` status line, `Server` and `Date` (see [`Stamp`]). `body` describes
+    /// what follows: `Some(n)` a fixed body of `n` bytes, `None` a stream (`chunked` true: chunked
+    /// coding; false: raw until close). `keep_alive` false adds `Connection: close`; true, to an
+    /// HTTP/1.0 client (`http11` false), adds `Connection: keep-alive` (a 1.0 client otherwise
+    /// expects the close).
     pub(crate) fn encode_head(
         &self,
         out: &mut Vec<u8>,
-        date: &[u8; DATE_LEN],
+        stamp: &Stamp,
         body_len: Option<usize>,
         chunked: bool,
         keep_alive: bool,
         http11: bool,
     ) {
         let reason = self.status.reason().as_bytes();
-        // Everything but the handler's own fields fits in this; one reserve for the common case.
-        let mut need = 160 + reason.len();
+        // Everything but the handler's own fields and a long reason fits in this: one reserve.
+        let mut need = STAMP_LEN + 128 + reason.len();
         if let Some(ct) = self.content_type {
             need += ct.len();
         }
@@ -150,24 +148,31 @@ impl Response {
         }
         out.reserve(need);
         let code = self.status.as_u16();
-        put(out, b"HTTP/1.1 ");
-        put(
-            out,
-            &[
+        if code == 200 {
+            out.extend_from_slice(stamp);
+        } else {
+            out.extend_from_slice(&[
+                b'H',
+                b'T',
+                b'T',
+                b'P',
+                b'/',
+                b'1',
+                b'.',
+                b'1',
+                b' ',
                 b'0' + (code / 100 % 10) as u8,
                 b'0' + (code / 10 % 10) as u8,
                 b'0' + (code % 10) as u8,
                 b' ',
-            ],
-        );
-        put(out, reason);
-        put(out, SERVER_LINE);
-        put(out, date);
-        put(out, b"\r\n");
+            ]);
+            out.extend_from_slice(reason);
+            out.extend_from_slice(&stamp[STATUS_200.len()..]);
+        }
         if let Some(ct) = self.content_type {
-            put(out, b"Content-Type: ");
-            put(out, ct.as_bytes());
-            put(out, b"\r\n");
+            out.extend_from_slice(b"Content-Type: ");
+            out.extend_from_slice(ct.as_bytes());
+            out.extend_from_slice(b"\r\n");
         }
         for (n, v) in &self.headers {
             if is_framing(n) {
@@ -185,41 +190,51 @@ impl Response {
         }
         if !self.status.forbids_body() {
             match body_len {
-                Some(n) => {
-                    put(out, b"Content-Length: ");
-                    push_decimal(out, n);
-                    put(out, b"\r\n");
-                }
-                None if chunked => put(out, b"Transfer-Encoding: chunked\r\n"),
+                Some(n) => push_content_length(out, n),
+                None if chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
                 None => {}
             }
         }
         if !keep_alive {
-            put(out, b"Connection: close\r\n");
+            out.extend_from_slice(b"Connection: close\r\n");
         } else if !http11 {
-            put(out, b"Connection: keep-alive\r\n");
+            out.extend_from_slice(b"Connection: keep-alive\r\n");
         }
-        put(out, b"\r\n");
+        out.extend_from_slice(b"\r\n");
     }
 }
 
-/// Appends `bytes` to `out` with a plain byte loop for short slices (which the compiler keeps
-/// inline) instead of a call to `memcpy` per field.
-#[inline(always)]
-fn put(out: &mut Vec<u8>, bytes: &[u8]) {
-    if bytes.len() > 32 {
-        out.extend_from_slice(bytes);
-        return;
+/// Appends `Content-Length: n` and its CRLF: formatted into a fixed-size stack buffer, which is
+/// copied whole (a fixed-size copy the compiler inlines) before the length is set to what was used.
+fn push_content_length(out: &mut Vec<u8>, n: usize) {
+    const PREFIX: &[u8] = b"Content-Length: ";
+    const LEN: usize = PREFIX.len() + 20 + 2;
+    let mut line = [0u8; LEN];
+    line[..PREFIX.len()].copy_from_slice(PREFIX);
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
     }
-    out.reserve(bytes.len());
+    let nd = digits.len() - i;
+    line[PREFIX.len()..PREFIX.len() + nd].copy_from_slice(&digits[i..]);
+    line[PREFIX.len() + nd..PREFIX.len() + nd + 2].copy_from_slice(b"\r\n");
+    let used = PREFIX.len() + nd + 2;
+    out.reserve(LEN);
     let len = out.len();
-    let spare = &mut out.spare_capacity_mut()[..bytes.len()];
-    for (d, &b) in spare.iter_mut().zip(bytes) {
-        d.write(b);
+    // SAFETY: `reserve` made room for `LEN` more bytes after `len`, so the destination is valid
+    // for `LEN` writes and cannot overlap the stack buffer `line`; of those, the first `used`
+    // (≤ `LEN`) are then counted as initialized, and they were just written.
+    unsafe {
+        std::ptr::copy_nonoverlapping(line.as_ptr(), out.as_mut_ptr().add(len), LEN);
+        out.set_len(len + used);
     }
-    // SAFETY: the `bytes.len()` bytes after `len` were just initialized, and `reserve` made sure
-    // they are within the capacity.
-    unsafe { out.set_len(len + bytes.len()) };
 }
 
 fn is_framing(name: &str) -> bool {
@@ -241,21 +256,6 @@ fn str_bytes(s: Cow<'static, str>) -> Cow<'static, [u8]> {
     }
 }
 
-/// Appends `n` in decimal.
-pub(crate) fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    put(out, &digits[i..]);
-}
-
 impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Response")
@@ -268,20 +268,15 @@ impl fmt::Debug for Response {
 
 #[cfg(test)]
 mod tests {
+    use super::super::date;
     use super::*;
 
     #[test]
     fn encodes_typed_response() {
         let resp = Response::text("hi").with_header("X-A", "b\r\nc");
         let mut out = Vec::new();
-        resp.encode_head(
-            &mut out,
-            b"Thu, 01 Jan 1970 00:00:00 GMT",
-            Some(2),
-            false,
-            true,
-            true,
-        );
+        let stamp = date::stamp(&date::format_imf(0));
+        resp.encode_head(&mut out, &stamp, Some(2), false, true, true);
         assert_eq!(
             out,
             b"HTTP/1.1 200 OK\r\nServer: eddy\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\n\
@@ -289,5 +284,18 @@ mod tests {
         );
         let names: Vec<_> = resp.headers().map(|(n, _)| n).collect();
         assert_eq!(names, ["Content-Type", "X-A"]);
+    }
+
+    #[test]
+    fn encodes_other_status_and_long_length() {
+        let resp = Response::new(StatusCode::NOT_FOUND);
+        let mut out = Vec::new();
+        let stamp = date::stamp(&date::format_imf(0));
+        resp.encode_head(&mut out, &stamp, Some(12_345_678_901), false, false, false);
+        assert_eq!(
+            out,
+            b"HTTP/1.1 404 Not Found\r\nServer: eddy\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\n\
+              Content-Length: 12345678901\r\nConnection: close\r\n\r\n"
+        );
     }
 }
