@@ -32,6 +32,7 @@ use super::chunked::ChunkedDecoder;
 use super::conn_io::{Input, Output};
 use super::conn_timer::ConnTimer;
 use super::feed::{BodyFeed, Failure};
+use super::headers::Headers;
 use super::parse::{Framing, HeadParser, Parse};
 use super::pipe::Pipe;
 use super::request::{BodySource, Request};
@@ -144,7 +145,9 @@ where
             };
             parser.reset();
             head_deadline = None;
-            let head_bytes = input.data()[..n].to_vec();
+            // One allocation for the head's bytes and its field offsets (see `Headers`).
+            let mut head_bytes = Vec::with_capacity(Headers::capacity_for(n, raw.headers.len()));
+            head_bytes.extend_from_slice(&input.data()[..n]);
             input.consume(n);
 
             let http11 = raw.http11;
@@ -200,7 +203,8 @@ where
                 }
             };
 
-            let req = Request::from_raw(head_bytes, raw, source);
+            let req = Request::from_raw(head_bytes, &raw, source);
+            parser.recycle(raw);
             let is_head = *req.method() == super::Method::Head;
             let handler = &shared.handler;
             let mut waited = false;

@@ -1,5 +1,8 @@
 //! `Headers`: a request's header fields, kept as offsets into the request's own copy of its head.
 //!
+//! One allocation holds both: the head's bytes, then each field's four offsets (name start and
+//! end, value start and end) as native-endian `usize`s, so building a request costs one `malloc`.
+//!
 //! Lookups compare names ASCII-case-insensitively and scan the list: a request has a handful of
 //! fields, and a linear scan over them beats building a map per request. Repeated fields stay separate
 //! entries, in arrival order.
@@ -7,22 +10,55 @@
 use std::fmt;
 use std::ops::Range;
 
+/// Bytes per field entry after the head: four `usize` offsets.
+const ENTRY: usize = 4 * std::mem::size_of::<usize>();
+
 /// The header fields of a request.
 #[derive(Clone, Default)]
 pub struct Headers {
+    /// The head's bytes (`..head_len`), then one [`ENTRY`] per field.
     buf: Vec<u8>,
-    entries: Vec<(Range<usize>, Range<usize>)>,
+    head_len: usize,
 }
 
 impl Headers {
-    /// Wraps a head's bytes and the (name, value) ranges found in it.
-    pub(crate) fn from_parts(buf: Vec<u8>, entries: Vec<(Range<usize>, Range<usize>)>) -> Headers {
-        Headers { buf, entries }
+    /// Wraps a head's bytes and the (name, value) ranges found in them. `buf` is best given with
+    /// room for `entries.len()` more [`ENTRY`]s (see [`capacity_for`](Headers::capacity_for)).
+    pub(crate) fn from_parts(
+        mut buf: Vec<u8>,
+        entries: &[(Range<usize>, Range<usize>)],
+    ) -> Headers {
+        let head_len = buf.len();
+        buf.reserve_exact(entries.len() * ENTRY);
+        for (n, v) in entries {
+            for x in [n.start, n.end, v.start, v.end] {
+                buf.extend_from_slice(&x.to_ne_bytes());
+            }
+        }
+        Headers { buf, head_len }
+    }
+
+    /// The capacity a buffer for a head of `head_len` bytes and `fields` fields needs.
+    pub(crate) fn capacity_for(head_len: usize, fields: usize) -> usize {
+        head_len + fields * ENTRY
     }
 
     /// The bytes the ranges point into (the request line is in there too).
     pub(crate) fn buf(&self) -> &[u8] {
-        &self.buf
+        &self.buf[..self.head_len]
+    }
+
+    /// The (name, value) ranges of every field, in order.
+    fn entries(&self) -> impl Iterator<Item = (Range<usize>, Range<usize>)> + '_ {
+        self.buf[self.head_len..].chunks_exact(ENTRY).map(|e| {
+            const W: usize = std::mem::size_of::<usize>();
+            let at = |i: usize| {
+                let mut b = [0u8; W];
+                b.copy_from_slice(&e[i * W..(i + 1) * W]);
+                usize::from_ne_bytes(b)
+            };
+            (at(0)..at(1), at(2)..at(3))
+        })
     }
 
     fn name_at(&self, r: &Range<usize>) -> &str {
@@ -38,18 +74,16 @@ impl Headers {
 
     /// The raw bytes of the first value of field `name` (values may hold obs-text bytes ≥ 0x80).
     pub fn get_bytes(&self, name: &str) -> Option<&[u8]> {
-        self.entries
-            .iter()
+        self.entries()
             .find(|(n, _)| self.buf[n.clone()].eq_ignore_ascii_case(name.as_bytes()))
-            .map(|(_, v)| &self.buf[v.clone()])
+            .map(|(_, v)| &self.buf[v])
     }
 
     /// Every value of field `name` (any case), in arrival order; values that are not UTF-8 are skipped.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.entries
-            .iter()
+        self.entries()
             .filter(move |(n, _)| self.buf[n.clone()].eq_ignore_ascii_case(name.as_bytes()))
-            .filter_map(move |(_, v)| std::str::from_utf8(&self.buf[v.clone()]).ok())
+            .filter_map(move |(_, v)| std::str::from_utf8(&self.buf[v]).ok())
     }
 
     /// `true` if field `name` is present.
@@ -59,19 +93,18 @@ impl Headers {
 
     /// All fields as (name as sent, raw value), in arrival order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
-        self.entries
-            .iter()
-            .map(move |(n, v)| (self.name_at(n), &self.buf[v.clone()]))
+        self.entries()
+            .map(move |(n, v)| (self.name_at(&n), &self.buf[v]))
     }
 
     /// The number of fields (repeated names counted each time).
     pub fn len(&self) -> usize {
-        self.entries.len()
+        (self.buf.len() - self.head_len) / ENTRY
     }
 
     /// `true` if there are no fields.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 }
 
@@ -80,5 +113,26 @@ impl fmt::Debug for Headers {
         f.debug_list()
             .entries(self.iter().map(|(n, v)| (n, String::from_utf8_lossy(v))))
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_after_the_head() {
+        let head = b"Host: a\r\nX-Y:  z\r\nx-y: w\r\n".to_vec();
+        let h = Headers::from_parts(head, &[(0..4, 6..7), (9..12, 15..16), (18..21, 23..24)]);
+        assert_eq!(h.len(), 3);
+        assert_eq!(h.get("host"), Some("a"));
+        assert_eq!(h.get_all("X-Y").collect::<Vec<_>>(), ["z", "w"]);
+        assert_eq!(
+            h.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            ["Host", "X-Y", "x-y"]
+        );
+        assert_eq!(h.buf().len(), 26);
+        assert!(!h.contains("nope"));
+        assert!(Headers::default().is_empty());
     }
 }

@@ -74,11 +74,13 @@ pub struct RawHead {
     pub expect_continue: bool,
 }
 
-/// The parser's memory between calls: how far the search for the end of the head has gone.
+/// The parser's memory between calls: how far the search for the end of the head has gone, and a
+/// field list handed back by [`recycle`](HeadParser::recycle) for the next head to reuse.
 #[derive(Debug, Default, Clone)]
 pub struct HeadParser {
     scanned: usize,
     line_checked: bool,
+    spare: Vec<(Range<usize>, Range<usize>)>,
 }
 
 impl HeadParser {
@@ -89,7 +91,25 @@ impl HeadParser {
 
     /// Forgets the progress (call after a head is consumed, before parsing the next one).
     pub fn reset(&mut self) {
-        *self = HeadParser::default();
+        self.scanned = 0;
+        self.line_checked = false;
+    }
+
+    /// Hands a parsed head's field list back, so that the next head reuses its allocation.
+    pub fn recycle(&mut self, head: RawHead) {
+        let mut fields = head.headers;
+        fields.clear();
+        if fields.capacity() <= MAX_HEADERS {
+            self.spare = fields;
+        }
+    }
+
+    /// The field list for the next head: the recycled one, or a new one with room for a few.
+    fn fields(&mut self) -> Vec<(Range<usize>, Range<usize>)> {
+        match std::mem::take(&mut self.spare) {
+            v if v.capacity() > 0 => v,
+            _ => Vec::with_capacity(8),
+        }
     }
 
     /// Parses the head at the start of `buf`. Between calls, `buf` must only grow at the end (the same
@@ -112,7 +132,7 @@ impl HeadParser {
         // has arrived (the common case) that is the only pass over it. Anything else (a partial
         // head, a bad one) takes the incremental path below, which decides as before.
         if self.scanned == 0 && !self.line_checked {
-            if let Ok(Some((head, end))) = parse_head(buf, start) {
+            if let Ok(Some((head, end))) = parse_head(buf, start, self.fields()) {
                 if end - start <= max_head_bytes {
                     return Parse::Complete(head, end);
                 }
@@ -124,7 +144,7 @@ impl HeadParser {
             }
             if !self.line_checked {
                 if let Some(nl) = memchr(b'\n', &buf[start..]) {
-                    let mut head = RawHead::empty();
+                    let mut head = RawHead::empty(Vec::new());
                     if let Err(s) = request_line(buf, start, start + nl, &mut head) {
                         return Parse::Error(s);
                     }
@@ -136,7 +156,7 @@ impl HeadParser {
         if end - start > max_head_bytes {
             return Parse::Error(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
         }
-        match parse_head(&buf[..end], start) {
+        match parse_head(&buf[..end], start, self.fields()) {
             Ok(Some((head, n))) if n == end => Parse::Complete(head, end),
             // Unreachable: the blank line at `end` is the first one.
             Ok(_) => Parse::Error(StatusCode::BAD_REQUEST),
@@ -288,13 +308,13 @@ fn is_value_char(c: u8) -> bool {
 }
 
 impl RawHead {
-    fn empty() -> RawHead {
+    fn empty(headers: Vec<(Range<usize>, Range<usize>)>) -> RawHead {
         RawHead {
             method: 0..0,
             path: 0..0,
             query: None,
             http11: true,
-            headers: Vec::with_capacity(8),
+            headers,
             framing: Framing::None,
             conn_close: false,
             conn_keep_alive: false,
@@ -403,10 +423,14 @@ fn absolute_form_path(t: &[u8]) -> Option<usize> {
 
 /// Parses the head starting at `buf[start]` line by line, in one pass: `Ok(Some((head, end)))`
 /// with `end` just past the blank line, `Ok(None)` if `buf` ends before the blank line (with every
-/// line so far valid), or the status for the first bad line.
-fn parse_head(buf: &[u8], start: usize) -> Result<Option<(RawHead, usize)>, StatusCode> {
+/// line so far valid), or the status for the first bad line. `fields` (empty) receives the fields.
+fn parse_head(
+    buf: &[u8],
+    start: usize,
+    fields: Vec<(Range<usize>, Range<usize>)>,
+) -> Result<Option<(RawHead, usize)>, StatusCode> {
     const BAD: StatusCode = StatusCode::BAD_REQUEST;
-    let mut head = RawHead::empty();
+    let mut head = RawHead::empty(fields);
     let Some(nl) = memchr(b'\n', &buf[start..]) else {
         return Ok(None);
     };

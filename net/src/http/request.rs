@@ -83,7 +83,7 @@ pub(crate) enum BodySource {
 impl Request {
     /// Builds a request from a head copied out of the read buffer (`head_bytes`, the ranges of `raw`
     /// pointing into it) and the source of its body.
-    pub(crate) fn from_raw(head_bytes: Vec<u8>, raw: RawHead, body: BodySource) -> Request {
+    pub(crate) fn from_raw(head_bytes: Vec<u8>, raw: &RawHead, body: BodySource) -> Request {
         let method = Method::from_bytes(&head_bytes[raw.method.clone()]);
         Request {
             method,
@@ -92,9 +92,9 @@ impl Request {
             } else {
                 Version::Http10
             },
-            path: raw.path,
-            query: raw.query,
-            headers: Headers::from_parts(head_bytes, raw.headers),
+            path: raw.path.clone(),
+            query: raw.query.clone(),
+            headers: Headers::from_parts(head_bytes, &raw.headers),
             body,
         }
     }
