@@ -31,9 +31,14 @@ impl Headers {
         let head_len = buf.len();
         buf.reserve_exact(entries.len() * ENTRY);
         for (n, v) in entries {
-            for x in [n.start, n.end, v.start, v.end] {
-                buf.extend_from_slice(&x.to_ne_bytes());
+            let mut e = [0u8; ENTRY];
+            for (slot, x) in e
+                .chunks_exact_mut(ENTRY / 4)
+                .zip([n.start, n.end, v.start, v.end])
+            {
+                slot.copy_from_slice(&x.to_ne_bytes());
             }
+            buf.extend_from_slice(&e);
         }
         Headers { buf, head_len }
     }
