@@ -9,7 +9,7 @@
 //! - [`wait_list`]: the slab-backed FIFO of parked waiters every lock-protected primitive uses.
 //! - [`batch_semaphore`]: a fair semaphore with a lock-free fast path, under `Semaphore`, `Mutex`,
 //!   `RwLock`, `OnceCell` and the bounded `mpsc` channel.
-//! - [`cache_padded`]: cache-line alignment for fields written by different threads.
+//! - [`cache_padded`]: keeps fields written by different threads off each other's cache lines.
 //! - [`signal`]: the outcome cell a queued waiter keeps in its pinned future, read without the lock.
 //!
 //! Waiting operations (`recv`, `acquire`, `lock`, …) take part in the cooperative budget.
