@@ -270,14 +270,18 @@ impl Core {
 
     fn next_task(&mut self, worker: &Worker) -> Option<Notified> {
         let inject = &worker.handle.shared.inject;
-        if self.tick % self.global_queue_interval == 0 {
-            return inject.pop().or_else(|| self.next_local_task());
-        }
-        if let Some(task) = self.next_local_task() {
-            return Some(task);
+        // Every `global_queue_interval` ticks the inject queue goes first, and then, as when the
+        // local queue runs dry, a fair share of it is moved here rather than one task: a worker kept
+        // busy by a chain of local hand-offs would otherwise drain remote spawns one per interval
+        // (`spawn_many_remote_busy2`: 179 ms with one per interval, 4.3 ms with a share; Tokio 56 ms).
+        let interval_due = self.tick % self.global_queue_interval == 0;
+        if !interval_due {
+            if let Some(task) = self.next_local_task() {
+                return Some(task);
+            }
         }
         if inject.is_empty() {
-            return None;
+            return if interval_due { self.next_local_task() } else { None };
         }
         // Take a fair share of the inject queue into our local queue.
         let cap = self.run_queue.remaining_slots().min(queue::CAPACITY / 2);
