@@ -281,7 +281,11 @@ impl Core {
             }
         }
         if inject.is_empty() {
-            return if interval_due { self.next_local_task() } else { None };
+            return if interval_due {
+                self.next_local_task()
+            } else {
+                None
+            };
         }
         // Take a fair share of the inject queue into our local queue.
         let cap = self.run_queue.remaining_slots().min(queue::CAPACITY / 2);
