@@ -73,10 +73,11 @@ impl<T> Block<T> {
         let Some(block) = NonNull::new(raw) else {
             std::alloc::handle_alloc_error(layout)
         };
+        // The slots stay uninitialised, a valid value for `UnsafeCell<MaybeUninit<T>>` (std's
+        // `UnsafeCell` is `repr(transparent)`); the memory came from the global allocator with
+        // `Block<T>`'s layout, so `Box::from_raw` may free it.
         // SAFETY: `raw` is non-null, aligned and valid for writes of a `Block<T>`; each header field
-        // is written once, in place. The slots stay uninitialised, which is a valid value for
-        // `UnsafeCell<MaybeUninit<T>>` (std's `UnsafeCell` is `repr(transparent)`). The memory came
-        // from the global allocator with `Block<T>`'s layout, so `Box::from_raw` may free it.
+        // is written once, in place, and the slots need no initialisation (above).
         unsafe {
             ptr::addr_of_mut!((*raw).start).write(AtomicUsize::new(start));
             ptr::addr_of_mut!((*raw).next).write(AtomicPtr::new(ptr::null_mut()));
