@@ -28,6 +28,7 @@ mod feed;
 mod headers;
 mod method;
 pub mod parse;
+mod parse_scan;
 mod pipe;
 mod request;
 mod response;
