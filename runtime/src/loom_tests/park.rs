@@ -1,0 +1,55 @@
+//! Models of the thread parker (`runtime/park.rs`): an `unpark` racing a `park` is never lost, and a
+//! token left before `park` makes it return at once; for a plain parker and for a worker's, which
+//! yields a few times looking for a token before it sleeps.
+
+use crate::loom::sync::atomic::{AtomicBool, Ordering::*};
+use crate::loom::sync::Arc;
+use crate::runtime::park::Parker;
+use loom::thread;
+
+fn parker(worker: bool) -> Parker {
+    if worker {
+        Parker::for_worker(None)
+    } else {
+        Parker::new()
+    }
+}
+
+/// A flag set before `unpark` is seen after `park` returns; loom reports a deadlock if the wake-up
+/// is lost.
+fn unpark_racing_park(worker: bool) {
+    loom::model(move || {
+        let parker = parker(worker);
+        let unparker = parker.unparker();
+        let flag = Arc::new(AtomicBool::new(false));
+        let flag2 = flag.clone();
+        let th = thread::spawn(move || {
+            flag2.store(true, Release);
+            unparker.unpark();
+        });
+        while !flag.load(Acquire) {
+            parker.park();
+        }
+        th.join().unwrap();
+    });
+}
+
+#[test]
+fn plain_unpark_racing_park() {
+    unpark_racing_park(false);
+}
+
+#[test]
+fn worker_unpark_racing_park() {
+    unpark_racing_park(true);
+}
+
+#[test]
+fn worker_token_before_park() {
+    loom::model(|| {
+        let parker = parker(true);
+        parker.unparker().unpark();
+        // Returns at once: the token is consumed by the first check.
+        parker.park();
+    });
+}
