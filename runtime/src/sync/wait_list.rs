@@ -199,49 +199,7 @@ impl<T> fmt::Debug for WaitList<T> {
     }
 }
 
-/// Up to [`WakeList::CAP`] wakers collected under a lock, to be woken after it is released.
-pub(crate) struct WakeList {
-    wakers: [Option<std::task::Waker>; WakeList::CAP],
-    len: usize,
-}
-
-impl WakeList {
-    /// How many wakers are gathered before the lock is dropped to wake them.
-    pub(crate) const CAP: usize = 32;
-
-    pub(crate) fn new() -> Self {
-        WakeList {
-            wakers: std::array::from_fn(|_| None),
-            len: 0,
-        }
-    }
-
-    pub(crate) fn can_push(&self) -> bool {
-        self.len < Self::CAP
-    }
-
-    pub(crate) fn push(&mut self, w: std::task::Waker) {
-        debug_assert!(self.can_push());
-        self.wakers[self.len] = Some(w);
-        self.len += 1;
-    }
-
-    /// Wakes everything gathered so far and empties the list.
-    pub(crate) fn wake_all(&mut self) {
-        for w in &mut self.wakers[..self.len] {
-            if let Some(w) = w.take() {
-                w.wake();
-            }
-        }
-        self.len = 0;
-    }
-}
-
-impl Drop for WakeList {
-    fn drop(&mut self) {
-        self.wake_all();
-    }
-}
+pub(crate) use crate::util::wake_list::WakeList;
 
 #[cfg(all(test, not(loom)))]
 mod tests {

@@ -2,3 +2,4 @@
 
 pub(crate) mod atomic_waker;
 pub(crate) mod rand;
+pub(crate) mod wake_list;

@@ -15,6 +15,7 @@
 use super::ready::{Interest, Ready};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use crate::loom::sync::Mutex;
+use crate::util::wake_list::WakeList;
 use std::task::{Context, Poll, Waker};
 
 const READY_MASK: usize = 0xffff;
@@ -66,9 +67,6 @@ pub(crate) struct ScheduledIo {
     readiness: AtomicUsize,
     waiters: Mutex<Waiters>,
 }
-
-/// Up to this many wakers are collected before waking them outside the lock.
-const WAKE_BATCH: usize = 32;
 
 impl ScheduledIo {
     pub(crate) fn new() -> ScheduledIo {
@@ -143,43 +141,52 @@ impl ScheduledIo {
     }
 
     fn wake(&self, ready: Ready) {
-        let mut batch: [Option<Waker>; WAKE_BATCH] = std::array::from_fn(|_| None);
+        // The common case, one task per direction and no `ready()` futures: two locals, no batch.
+        let (reader, writer, has_list) = {
+            let mut w = self.waiters.lock();
+            let reader = if ready.is_readable() || ready.is_error() {
+                w.reader.take()
+            } else {
+                None
+            };
+            let writer = if ready.is_writable() || ready.is_error() {
+                w.writer.take()
+            } else {
+                None
+            };
+            (reader, writer, !w.list.is_empty())
+        };
+        if let Some(wk) = reader {
+            wk.wake();
+        }
+        if let Some(wk) = writer {
+            wk.wake();
+        }
+        if has_list {
+            self.wake_list(ready);
+        }
+    }
+
+    /// Wakes the `ready()` futures interested in `ready`, a batch at a time.
+    fn wake_list(&self, ready: Ready) {
+        let mut batch = WakeList::new();
         loop {
-            let mut n = 0;
             let mut more = false;
             {
                 let mut w = self.waiters.lock();
-                if ready.is_readable() || ready.is_error() {
-                    if let Some(wk) = w.reader.take() {
-                        batch[n] = Some(wk);
-                        n += 1;
-                    }
-                }
-                if ready.is_writable() || ready.is_error() {
-                    if let Some(wk) = w.writer.take() {
-                        batch[n] = Some(wk);
-                        n += 1;
-                    }
-                }
                 for (interest, waker) in w.list.iter_mut().flatten() {
                     if ready.as_usize() & interest.mask() != 0 {
+                        if !batch.can_push() {
+                            more = true;
+                            break;
+                        }
                         if let Some(wk) = waker.take() {
-                            if n == WAKE_BATCH {
-                                *waker = Some(wk);
-                                more = true;
-                                break;
-                            }
-                            batch[n] = Some(wk);
-                            n += 1;
+                            batch.push(wk);
                         }
                     }
                 }
             }
-            for slot in batch.iter_mut().take(n) {
-                if let Some(wk) = slot.take() {
-                    wk.wake();
-                }
-            }
+            batch.wake_all();
             if !more {
                 return;
             }
