@@ -14,7 +14,7 @@ macro_rules! syscall {
     ($fn:ident ( $($arg:expr),* $(,)? )) => {{
         // SAFETY: each use site passes pointers to live, correctly sized buffers and valid
         // descriptors, as the system call requires (argued where the buffers are made).
-        let res = unsafe { libc::$fn($($arg),*) };
+        let res = unsafe { $crate::sys::libc_or_direct::$fn($($arg),*) };
         if res == -1 {
             Err(std::io::Error::last_os_error())
         } else {
@@ -23,6 +23,75 @@ macro_rules! syscall {
     }};
 }
 pub(crate) use syscall;
+
+/// What [`syscall!`] calls: every libc function, plus `send_direct` and `recv_direct`.
+///
+/// The hot path's `send(2)` and `recv(2)` go to the kernel's `sendto`/`recvfrom` through glibc's
+/// `syscall()` rather than through glibc's `send`/`recv`. Those wrappers are pthread cancellation
+/// points: around every call they switch asynchronous cancellation on and off again, about 60
+/// instructions per call (callgrind, the echo example) that eddy, which never cancels a thread, has
+/// no use for. The kernel sees the same call either way (`strace` shows `sendto` for both). Other C
+/// libraries get the plain functions.
+pub(crate) mod libc_or_direct {
+    pub(crate) use libc::*;
+
+    /// `send(fd, buf, len, flags)`.
+    ///
+    /// # Safety
+    /// As for `libc::send`: `buf` must be valid for reads of `len` bytes.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[inline]
+    pub(crate) unsafe fn send_direct(
+        fd: c_int,
+        buf: *const c_void,
+        len: size_t,
+        flags: c_int,
+    ) -> ssize_t {
+        // SAFETY: `sendto` with no address is `send`; the caller vouches for `buf`/`len` as
+        // `send` requires, and the null address with length 0 is what `send` itself passes.
+        unsafe {
+            syscall(
+                SYS_sendto,
+                fd as c_long,
+                buf as c_long,
+                len as c_long,
+                flags as c_long,
+                0 as c_long,
+                0 as c_long,
+            ) as ssize_t
+        }
+    }
+
+    /// `recv(fd, buf, len, flags)`.
+    ///
+    /// # Safety
+    /// As for `libc::recv`: `buf` must be valid for writes of `len` bytes.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[inline]
+    pub(crate) unsafe fn recv_direct(
+        fd: c_int,
+        buf: *mut c_void,
+        len: size_t,
+        flags: c_int,
+    ) -> ssize_t {
+        // SAFETY: `recvfrom` with null address pointers is `recv`; the caller vouches for
+        // `buf`/`len` as `recv` requires.
+        unsafe {
+            syscall(
+                SYS_recvfrom,
+                fd as c_long,
+                buf as c_long,
+                len as c_long,
+                flags as c_long,
+                0 as c_long,
+                0 as c_long,
+            ) as ssize_t
+        }
+    }
+
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    pub(crate) use libc::{recv as recv_direct, send as send_direct};
+}
 
 /// A C socket address with its length.
 pub(crate) struct RawAddr {
@@ -198,7 +267,7 @@ pub(crate) fn take_error(fd: RawFd) -> io::Result<Option<io::Error>> {
 
 /// `send` with `MSG_NOSIGNAL`: a closed peer gives `EPIPE`, never `SIGPIPE`.
 pub(crate) fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
-    let n = syscall!(send(
+    let n = syscall!(send_direct(
         fd,
         buf.as_ptr() as *const libc::c_void,
         buf.len(),
@@ -224,7 +293,7 @@ pub(crate) fn recv(
     buf: &mut [MaybeUninit<u8>],
     flags: libc::c_int,
 ) -> io::Result<usize> {
-    let n = syscall!(recv(
+    let n = syscall!(recv_direct(
         fd,
         buf.as_mut_ptr() as *mut libc::c_void,
         buf.len(),
