@@ -37,7 +37,10 @@
 //!   `Content-Length` and `Transfer-Encoding` → 400 (request smuggling); any transfer coding but a
 //!   single `chunked` → 501 (`chunked` twice → 400); HTTP/1.1 without exactly one `Host` → 400.
 
-use super::parse_scan::{memchr, name_stop, target_stop, value_stop, word_at};
+use super::parse_scan::{
+    memchr, name_stop, target_stop, value_stop, word_at, word_of, CONNECTION, CONTENT_LENGTH,
+    EXPECT, HOST, HOST_COLON, TRANSFER_ENCODING,
+};
 use super::status::StatusCode;
 use std::ops::Range;
 
@@ -473,91 +476,6 @@ fn value_end(buf: &[u8], from: usize) -> usize {
     }
 }
 
-/// A field name the parser acts on, prepared for a case-insensitive compare eight bytes at a
-/// time. Window `k` covers the name's bytes from `min(8k, len - 8)` (so the last one may overlap
-/// the one before); a name shorter than 8 has one window, padded with zeros.
-struct Known {
-    name: &'static [u8],
-    /// The lowercase name's bytes in each window.
-    lower: [u64; 3],
-    /// 0x20 in each byte of a window that holds a letter: or-ing it in folds case.
-    fold: [u64; 3],
-}
-
-impl Known {
-    const fn new(name: &'static [u8]) -> Known {
-        let mut k = Known {
-            name,
-            lower: [0; 3],
-            fold: [0; 3],
-        };
-        let mut w = 0;
-        while w < name.len().div_ceil(8) {
-            let off = Known::offset(name.len(), w);
-            let mut b = 0;
-            while b < 8 && off + b < name.len() {
-                let c = name[off + b];
-                k.lower[w] |= (c as u64) << (8 * b);
-                if c.is_ascii_lowercase() {
-                    k.fold[w] |= 0x20 << (8 * b);
-                }
-                b += 1;
-            }
-            w += 1;
-        }
-        k
-    }
-
-    const fn offset(len: usize, window: usize) -> usize {
-        if len < 8 || 8 * window + 8 <= len {
-            8 * window
-        } else {
-            len - 8
-        }
-    }
-
-    /// Whether `buf[pos..pos + self.name.len()]` is this name, in any case. Letters compare
-    /// case-folded; every other byte compares exactly.
-    #[inline(always)]
-    fn is_at(&self, buf: &[u8], pos: usize) -> bool {
-        let len = self.name.len();
-        if pos + len.max(8) > buf.len() {
-            return buf[pos..pos + len].eq_ignore_ascii_case(self.name);
-        }
-        if len < 8 {
-            let mask = (1u64 << (8 * len)) - 1;
-            return (word_at(buf, pos) | self.fold[0]) & mask == self.lower[0];
-        }
-        let mut w = 0;
-        while w < len.div_ceil(8) {
-            let off = Known::offset(len, w);
-            if word_at(buf, pos + off) | self.fold[w] != self.lower[w] {
-                return false;
-            }
-            w += 1;
-        }
-        true
-    }
-}
-
-const HOST: Known = Known::new(b"host");
-const HOST_COLON: Known = Known::new(b"host:");
-const EXPECT: Known = Known::new(b"expect");
-const CONNECTION: Known = Known::new(b"connection");
-const CONTENT_LENGTH: Known = Known::new(b"content-length");
-const TRANSFER_ENCODING: Known = Known::new(b"transfer-encoding");
-
-/// The first (up to) eight bytes of `s` as a little-endian word.
-const fn word_of(s: &[u8]) -> u64 {
-    let mut w = 0;
-    let mut i = 0;
-    while i < s.len() && i < 8 {
-        w |= (s[i] as u64) << (8 * i);
-        i += 1;
-    }
-    w
-}
-
 /// What the framing fields said so far.
 #[derive(Default)]
 struct FramingFields {
@@ -803,6 +721,51 @@ mod tests {
         let mut req = b"GET / HTTP/1.1\r\nHost: a\r\nX: ".to_vec();
         req.extend(std::iter::repeat_n(b'a', 9000));
         assert_eq!(status(&req), Some(431));
+    }
+
+    /// The word-compare paths (request line, `Host:`, framing names) accept and refuse exactly
+    /// what the general paths do, whatever the case and wherever the buffer ends.
+    #[test]
+    fn fast_paths_keep_the_rules() {
+        let ok = |s: &[u8]| matches!(parse(s), Parse::Complete(..));
+        assert!(ok(b"GET /a?b HTTP/1.1\r\nhOsT: x\r\n\r\n"));
+        assert!(ok(b"POST /a HTTP/1.0\r\nContent-LENGTH: 0\r\n\r\n"));
+        assert!(ok(b"GET /a HTTP/1.1\nHost: x\n\n"));
+        assert!(ok(b"get /a HTTP/1.1\r\nHost: x\r\n\r\n")); // methods are case-sensitive tokens
+        assert!(ok(
+            b"GET /a HTTP/1.1\r\nX_y.z!#$%&'*+^`|~: v\tw\r\nHost:x\r\n\r\n"
+        ));
+        assert_eq!(status(b"GET /a HTTP/1.1\r\nHost : x\r\n\r\n"), Some(400));
+        assert_eq!(status(b"GET /a HTTP/1.1\r\nHo/st: x\r\n\r\n"), Some(400));
+        assert_eq!(status(b"GET /a HTTP/1.1\r\nHost: x\x7f\r\n\r\n"), Some(400));
+        assert_eq!(status(b"GET /a HTTP/1.1\r\nHost: x\ry\r\n\r\n"), Some(400));
+        assert_eq!(
+            status(b"GET /a HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n"),
+            Some(400)
+        );
+        assert_eq!(status(b"GET /a HTTP/1.2\r\nHost: a\r\n\r\n"), Some(505));
+        assert_eq!(status(b"GET /a\x7f HTTP/1.1\r\nHost: a\r\n\r\n"), Some(400));
+        assert_eq!(status(b"GET /a HTTP/1.1 \r\nHost: a\r\n\r\n"), Some(400));
+        let te = b"POST / HTTP/1.1\r\nHost: a\r\nTRANSFER-encoding: chunked\r\n\r\n";
+        let Parse::Complete(h, _) = parse(te) else {
+            panic!()
+        };
+        assert_eq!(h.framing, Framing::Chunked);
+        // Trailing whitespace is trimmed, inner whitespace kept; a value may be empty.
+        let req = b"GET / HTTP/1.1\r\nHost: a \t\r\nX:\r\nY: b c\t\r\n\r\n";
+        let Parse::Complete(h, _) = parse(req) else {
+            panic!()
+        };
+        let value = |i: usize| &req[h.headers[i].1.clone()];
+        assert_eq!(
+            (value(0), value(1), value(2)),
+            (&b"a"[..], &b""[..], &b"b c"[..])
+        );
+        // Every prefix of a request is Partial (or, at the end, Complete).
+        let req = b"GET /p?q HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n";
+        for cut in 0..req.len() {
+            assert_eq!(parse(&req[..cut]), Parse::Partial, "cut {cut}");
+        }
     }
 
     #[test]
