@@ -11,7 +11,7 @@ fn parker(worker: bool) -> Parker {
     if worker {
         Parker::for_worker(None)
     } else {
-        Parker::new()
+        Parker::with_driver(None)
     }
 }
 

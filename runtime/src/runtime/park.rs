@@ -9,12 +9,16 @@
 //! A worker's parker may also wait in the runtime's driver (`epoll_wait`) instead of the condvar, if no
 //! other thread is in it: state `PARKED_DRIVER`, woken through the driver's eventfd.
 //!
-//! A multi-thread worker's parker first yields its CPU a few times ([`WORKER_YIELDS_BEFORE_SLEEP`]),
-//! checking for a token after each, before it sleeps for real. When a task on another thread answers
-//! within a few microseconds (a request/reply over channels, a waiter that re-registers right away),
-//! the worker sees the wake-up while still awake: no futex wait and wake pair, and no wait for an idle
-//! CPU to come out of its halt. With other threads runnable, `sched_yield` lets them run first, so the
-//! spin costs them nothing; with none, the three yields take about a microsecond each.
+//! A multi-thread worker's parker, and the per-thread parker under `block_on`, first yield the CPU a
+//! few times ([`YIELDS_BEFORE_SLEEP`]), checking for a token after each, before they sleep for real.
+//! When the other side of a hand-off answers within a few microseconds (a request and its reply over
+//! channels, a waiter that re-registers at once), the wake-up is seen while still awake: no futex wait
+//! and wake pair, and no wait for an idle CPU to come out of its halt, which on a quiet virtual machine
+//! costs tens of microseconds per wake-up. With other threads runnable, `sched_yield` lets them run
+//! first, so the spin takes nothing from them; with none, the yields take about a microsecond each,
+//! once per park. Tokio's workers do the same; Tokio's `block_on` does not, which is why eddy's
+//! request/reply between `block_on` and a worker is faster on an idle machine. Parkers that wait in a
+//! current-thread runtime's driver do not spin: everything they wait for comes through the driver.
 //!
 //! Each thread has one lazily made parker ([`current_unparker`]); `block_on` builds its waker from it, so
 //! waking a `block_on` future costs an atomic swap when the thread is running and a condvar signal only
@@ -36,8 +40,8 @@ const NOTIFIED: usize = 2;
 /// Asleep inside the driver (`epoll_wait`): woken through the driver's eventfd.
 const PARKED_DRIVER: usize = 3;
 
-/// How many times a worker's parker yields its CPU, looking for a wake-up, before it sleeps.
-pub(crate) const WORKER_YIELDS_BEFORE_SLEEP: u32 = 3;
+/// How many times a spinning parker yields its CPU, looking for a wake-up, before it sleeps.
+pub(crate) const YIELDS_BEFORE_SLEEP: u32 = 3;
 
 struct Inner {
     state: AtomicUsize,
@@ -68,19 +72,21 @@ pub(crate) struct Unparker {
 }
 
 impl Parker {
-    pub(crate) fn new() -> Parker {
-        Parker::with_driver(None)
-    }
-
     /// A parker that waits in `driver` when it is free (a worker's or a current-thread core's).
     pub(crate) fn with_driver(driver: Option<std::sync::Arc<driver::Shared>>) -> Parker {
         Parker::build(driver, 0)
     }
 
     /// A multi-thread worker's parker: like [`Parker::with_driver`], and it yields the CPU
-    /// [`WORKER_YIELDS_BEFORE_SLEEP`] times looking for a wake-up before it sleeps.
+    /// [`YIELDS_BEFORE_SLEEP`] times looking for a wake-up before it sleeps.
     pub(crate) fn for_worker(driver: Option<std::sync::Arc<driver::Shared>>) -> Parker {
-        Parker::build(driver, WORKER_YIELDS_BEFORE_SLEEP)
+        Parker::build(driver, YIELDS_BEFORE_SLEEP)
+    }
+
+    /// A thread's own parker (under `block_on` and the `blocking_*` calls): no driver, and it yields
+    /// the CPU [`YIELDS_BEFORE_SLEEP`] times looking for a wake-up before it sleeps.
+    fn for_thread() -> Parker {
+        Parker::build(None, YIELDS_BEFORE_SLEEP)
     }
 
     fn build(driver: Option<std::sync::Arc<driver::Shared>>, yields_before_sleep: u32) -> Parker {
@@ -232,7 +238,7 @@ impl Wake for WakeUnpark {
 }
 
 thread_local! {
-    static CURRENT_PARKER: Parker = Parker::new();
+    static CURRENT_PARKER: Parker = Parker::for_thread();
     static CURRENT_WAKER: Waker = CURRENT_PARKER.with(|p| p.unparker().into_waker());
 }
 
