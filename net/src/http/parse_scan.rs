@@ -258,16 +258,18 @@ mod sse2 {
     };
 
     /// The first lane at or after `i` that `class` flags (sets to all ones), or `buf.len()`.
-    /// `buf` must hold at least 16 bytes, and `i` ≤ `buf.len()`.
+    /// `buf` must hold at least 16 bytes (the callers check, so the assert costs nothing once
+    /// inlined), and `i` ≤ `buf.len()`.
     #[inline(always)]
     fn scan(buf: &[u8], mut i: usize, class: impl Fn(__m128i) -> __m128i) -> usize {
-        debug_assert!(buf.len() >= 16 && i <= buf.len());
+        assert!(buf.len() >= 16);
+        debug_assert!(i <= buf.len());
         loop {
             // Near the end, the last 16 bytes, with the lanes before `i` shifted off the mask.
             let at = i.min(buf.len() - 16);
-            // SAFETY: `at + 16 <= buf.len()` (as `at <= buf.len() - 16`), so the 16 bytes read
-            // are inside `buf`; `_mm_loadu_si128` has no alignment requirement; SSE2 is enabled
-            // (this module's cfg).
+            // SAFETY: `buf.len() >= 16` (asserted above) and `at <= buf.len() - 16`, so the 16
+            // bytes read from `at` are inside `buf`; `_mm_loadu_si128` has no alignment
+            // requirement; SSE2 is enabled (this module's cfg).
             let v = unsafe { _mm_loadu_si128(buf.as_ptr().add(at).cast()) };
             let mask = movemask(class(v)) >> (i - at);
             if mask != 0 {
