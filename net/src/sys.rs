@@ -35,6 +35,36 @@ pub(crate) use syscall;
 pub(crate) mod libc_or_direct {
     pub(crate) use libc::*;
 
+    /// `sendto` or `recvfrom` (`nr`) with no address: the kernel's `send` and `recv`.
+    ///
+    /// # Safety
+    /// `buf` must be valid for `len` bytes: readable for `sendto`, writable for `recvfrom`.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[inline]
+    unsafe fn without_address(
+        nr: c_long,
+        fd: c_int,
+        buf: *const c_void,
+        len: size_t,
+        flags: c_int,
+    ) -> ssize_t {
+        // SAFETY: the caller vouches for `buf`/`len` as the call requires; a null address with
+        // length 0 (sendto) or null address pointers (recvfrom) is exactly what glibc's own `send`
+        // and `recv` pass, so the kernel reads or writes nothing else. Every argument is widened to
+        // a full register (`c_long`), as the variadic `syscall` expects.
+        unsafe {
+            syscall(
+                nr,
+                fd as c_long,
+                buf as c_long,
+                len as c_long,
+                flags as c_long,
+                0 as c_long,
+                0 as c_long,
+            ) as ssize_t
+        }
+    }
+
     /// `send(fd, buf, len, flags)`.
     ///
     /// # Safety
@@ -47,19 +77,8 @@ pub(crate) mod libc_or_direct {
         len: size_t,
         flags: c_int,
     ) -> ssize_t {
-        // SAFETY: `sendto` with no address is `send`; the caller vouches for `buf`/`len` as
-        // `send` requires, and the null address with length 0 is what `send` itself passes.
-        unsafe {
-            syscall(
-                SYS_sendto,
-                fd as c_long,
-                buf as c_long,
-                len as c_long,
-                flags as c_long,
-                0 as c_long,
-                0 as c_long,
-            ) as ssize_t
-        }
+        // SAFETY: forwarded; the caller's guarantee is the one `without_address` asks for.
+        unsafe { without_address(SYS_sendto, fd, buf, len, flags) }
     }
 
     /// `recv(fd, buf, len, flags)`.
@@ -74,19 +93,8 @@ pub(crate) mod libc_or_direct {
         len: size_t,
         flags: c_int,
     ) -> ssize_t {
-        // SAFETY: `recvfrom` with null address pointers is `recv`; the caller vouches for
-        // `buf`/`len` as `recv` requires.
-        unsafe {
-            syscall(
-                SYS_recvfrom,
-                fd as c_long,
-                buf as c_long,
-                len as c_long,
-                flags as c_long,
-                0 as c_long,
-                0 as c_long,
-            ) as ssize_t
-        }
+        // SAFETY: forwarded; the caller's guarantee is the one `without_address` asks for.
+        unsafe { without_address(SYS_recvfrom, fd, buf, len, flags) }
     }
 
     #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
