@@ -439,8 +439,8 @@ fn request_line_fast(buf: &[u8], start: usize, head: &mut RawHead) -> Option<usi
 
 /// The colon that ends the field name starting at `pos`: `Ok(Some(index))` when every byte
 /// before it is a tchar (and there is one), `Ok(None)` when the buffer ends first with no colon
-/// anywhere after `pos`, else 400. Eight bytes at a time: a word of letters, digits and `-` is
-/// passed whole; any other byte is looked up.
+/// anywhere after `pos`, else 400. Many bytes per step (`parse_scan`): a run of letters, digits
+/// and `-` is passed whole; any other byte is looked up.
 #[inline(always)]
 fn name_end(buf: &[u8], pos: usize) -> Result<Option<usize>, StatusCode> {
     let mut i = pos;
