@@ -27,10 +27,11 @@
 //!    no byte for `header_timeout`) counts as a bad request: the handler sees the
 //!    [`BodyError`](super::BodyError), its response is dropped, and the client gets 413/400/408.
 
-use super::catch_panic::run_catching;
+use super::catch_panic::{run_catching, HandlerSlot};
 use super::chunked::ChunkedDecoder;
 use super::conn_io::{Input, Output};
 use super::conn_timer::ConnTimer;
+use super::date::Stamps;
 use super::feed::{BodyFeed, Failure};
 use super::headers::Headers;
 use super::parse::{Framing, HeadParser, Parse};
@@ -47,7 +48,7 @@ use std::io;
 use std::net::Shutdown;
 use std::pin::{pin, Pin};
 use std::sync::Arc;
-use std::task::{ready, Poll};
+use std::task::{ready, Poll, Waker};
 use std::time::Duration;
 
 /// Why the connection loop stopped early.
@@ -130,11 +131,15 @@ where
     // The clock is read once per batch of requests (after each read), and again only after a
     // request that had to wait; keep-alive and head deadlines and the `Date` come from it.
     let mut now = Instant::now();
-    let mut stamp = super::date::stamp_at(now);
+    let mut stamps = Stamps::new(now);
     let mut timer = ConnTimer::new(now + opts.keep_alive_timeout);
     // One shutdown waiter for the connection's life: it sees a shutdown that starts any time
-    // after this line, and is polled only while the connection is idle.
+    // after this line, and is polled only while the connection is idle (and then only when the
+    // waker it holds is not this task's, see `wait_idle`).
     let mut shutdown = pin!(shared.shutdown.notified());
+    let mut shutdown_waker = None;
+    // Every request's handler future is created, polled and dropped in this one place.
+    let mut slot = pin!(HandlerSlot::new());
     loop {
         // 1. Every complete request in the buffer.
         while !input.is_empty() {
@@ -145,8 +150,9 @@ where
             };
             parser.reset();
             head_deadline = None;
-            // One allocation for the head's bytes and its field offsets (see `Headers`).
-            let mut head_bytes = Vec::with_capacity(Headers::capacity_for(n, raw.headers.len()));
+            // One buffer for the head's bytes and its field offsets (see `Headers`), usually the
+            // thread's spare: no allocation.
+            let mut head_bytes = Headers::buffer_for(n, raw.headers.len());
             head_bytes.extend_from_slice(&input.data()[..n]);
             input.consume(n);
 
@@ -213,11 +219,19 @@ where
                     waited = true;
                     call_streaming(|| handler(req), &pipe, feed, stream, input, out).await?
                 }
-                _ => run_catching(|| handler(req), &mut waited).await,
+                _ => {
+                    let mut req = Some(req);
+                    poll_fn(|cx| {
+                        let polled = slot.as_mut().poll_call(&mut req, handler, cx);
+                        waited |= polled.is_pending();
+                        polled
+                    })
+                    .await
+                }
             };
             if waited {
                 now = Instant::now();
-                stamp = super::date::stamp_at(now);
+                stamps.advance(now);
             }
             let mut resp = match outcome {
                 Ok(resp) => resp,
@@ -237,7 +251,7 @@ where
             match resp.take_body() {
                 Body::Full(bytes) => {
                     let len = Some(bytes.len());
-                    resp.encode_head(&mut out.buf, &stamp, len, false, keep_alive, http11);
+                    resp.encode_head(&mut out.buf, stamps.get(), len, false, keep_alive, http11);
                     if !is_head && !resp.status().forbids_body() {
                         out.buf.extend_from_slice(&bytes);
                     }
@@ -248,7 +262,7 @@ where
                         keep_alive = false;
                         skip = None;
                     }
-                    resp.encode_head(&mut out.buf, &stamp, None, http11, keep_alive, http11);
+                    resp.encode_head(&mut out.buf, stamps.get(), None, http11, keep_alive, http11);
                     out.flush(stream).await?;
                     if !is_head && !resp.status().forbids_body() {
                         while let Some(chunk) = rx.recv().await {
@@ -270,7 +284,7 @@ where
                         }
                     }
                     now = Instant::now();
-                    stamp = super::date::stamp_at(now);
+                    stamps.advance(now);
                 }
             }
             if let Some(feed) = skip {
@@ -289,7 +303,15 @@ where
         // 3. Read more.
         if input.is_empty() {
             timer.set(now + opts.keep_alive_timeout);
-            if !wait_idle(stream, shared, input, &mut timer, shutdown.as_mut()).await? {
+            let idle = wait_idle(
+                stream,
+                shared,
+                input,
+                &mut timer,
+                shutdown.as_mut(),
+                &mut shutdown_waker,
+            );
+            if !idle.await? {
                 return Ok(());
             }
         } else {
@@ -310,7 +332,7 @@ where
             }
         }
         now = Instant::now();
-        stamp = super::date::stamp_at(now);
+        stamps.advance(now);
     }
 }
 
@@ -375,14 +397,15 @@ where
 }
 
 /// Waits for the next request's first bytes on an idle connection, until `timer` expires or
-/// `shutdown` completes. `Ok(false)`: close (the peer closed, the keep-alive timeout passed, or the
-/// server is shutting down).
+/// `shutdown` completes (`shutdown_waker`: the waker it was last left pending with). `Ok(false)`:
+/// close (the peer closed, the keep-alive timeout passed, or the server is shutting down).
 async fn wait_idle<H>(
     stream: &mut TcpStream,
     shared: &Shared<H>,
     input: &mut Input,
     timer: &mut ConnTimer,
     mut shutdown: Pin<&mut Notified<'_>>,
+    shutdown_waker: &mut Option<Waker>,
 ) -> Result<bool, Stop> {
     if shared.is_shutting_down() {
         return Ok(false);
@@ -395,8 +418,20 @@ async fn wait_idle<H>(
                 Err(e) => Err(e.into()),
             });
         }
-        if timer.poll_expired(cx).is_ready() || shutdown.as_mut().poll(cx).is_ready() {
+        if timer.poll_expired(cx).is_ready() || shared.is_shutting_down() {
             return Poll::Ready(Ok(false));
+        }
+        // The shutdown waiter stays queued with the waker it was last polled with, and shutdown
+        // sets the flag checked above before it wakes the waiters: it needs polling again only
+        // for a waker that wakes another task (never, in practice).
+        if !shutdown_waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            if shutdown.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Ok(false));
+            }
+            *shutdown_waker = Some(cx.waker().clone());
         }
         Poll::Pending
     })

@@ -4,7 +4,8 @@
 //! monotonic [`Instant`] at which the wall-clock second it shows ends. The caller passes an
 //! `Instant` it already has (the connection reads the clock once per batch of requests), so getting
 //! the value reads no clock at all until that second is over; then the wall clock is read and the
-//! string rebuilt. Per-thread rather than shared: no lock and no cache-line ping-pong between workers,
+//! string rebuilt. Each connection keeps a copy too ([`Stamps`]), so that a batch checks the date
+//! with one comparison and copies the thread's only when the second has changed. Per-thread rather than shared: no lock and no cache-line ping-pong between workers,
 //! at the price of each thread formatting its own copy once a second.
 
 use eddy_runtime::time::Instant;
@@ -48,10 +49,15 @@ thread_local! {
 /// The response stamp (see [`Stamp`]) with the date at `now`, a recent reading of the monotonic
 /// clock.
 pub fn stamp_at(now: Instant) -> Stamp {
+    current(now).1
+}
+
+/// The thread's (end of the second, stamp) for `now`, formatted afresh if the cached second is over.
+fn current(now: Instant) -> (Instant, Stamp) {
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         match &*c {
-            Some((until, date)) if now < *until => *date,
+            Some((until, date)) if now < *until => (*until, *date),
             _ => {
                 let wall = SystemTime::now()
                     .duration_since(UNIX_EPOCH)
@@ -59,10 +65,37 @@ pub fn stamp_at(now: Instant) -> Stamp {
                 let date = stamp(&format_imf(wall.as_secs()));
                 let left = Duration::from_nanos(u64::from(1_000_000_000 - wall.subsec_nanos()));
                 *c = Some((now + left, date));
-                date
+                (now + left, date)
             }
         }
     })
+}
+
+/// A connection's copy of its thread's stamp, with the instant its second ends: checking it costs
+/// one comparison, and it is copied from the thread's cache once a second.
+pub(crate) struct Stamps {
+    until: Instant,
+    stamp: Stamp,
+}
+
+impl Stamps {
+    /// The stamp at `now`.
+    pub(crate) fn new(now: Instant) -> Stamps {
+        let (until, stamp) = current(now);
+        Stamps { until, stamp }
+    }
+
+    /// Brings the stamp up to `now`, a later reading of the clock.
+    pub(crate) fn advance(&mut self, now: Instant) {
+        if now >= self.until {
+            (self.until, self.stamp) = current(now);
+        }
+    }
+
+    /// The stamp as of the last [`advance`](Stamps::advance).
+    pub(crate) fn get(&self) -> &Stamp {
+        &self.stamp
+    }
 }
 
 /// Formats `secs` since the Unix epoch as an IMF-fixdate.

@@ -1,12 +1,14 @@
 //! `Headers`: a request's header fields, kept as offsets into the request's own copy of its head.
 //!
-//! One allocation holds both: the head's bytes, then each field's four offsets (name start and
-//! end, value start and end) as native-endian `usize`s, so building a request costs one `malloc`.
+//! One buffer holds both: the head's bytes, then each field's four offsets (name start and end,
+//! value start and end) as native-endian `usize`s. The buffer comes from, and goes back to when the
+//! headers drop, the thread's spare (`head_pool.rs`), so building a request usually allocates nothing.
 //!
 //! Lookups compare names ASCII-case-insensitively and scan the list: a request has a handful of
 //! fields, and a linear scan over them beats building a map per request. Repeated fields stay separate
 //! entries, in arrival order.
 
+use super::head_pool;
 use std::fmt;
 use std::ops::Range;
 
@@ -23,29 +25,24 @@ pub struct Headers {
 
 impl Headers {
     /// Wraps a head's bytes and the (name, value) ranges found in them. `buf` is best given with
-    /// room for `entries.len()` more [`ENTRY`]s (see [`capacity_for`](Headers::capacity_for)).
+    /// room for `entries.len()` more [`ENTRY`]s (see [`buffer_for`](Headers::buffer_for)).
     pub(crate) fn from_parts(
         mut buf: Vec<u8>,
         entries: &[(Range<usize>, Range<usize>)],
     ) -> Headers {
         let head_len = buf.len();
-        buf.reserve_exact(entries.len() * ENTRY);
+        buf.reserve(entries.len() * ENTRY);
         for (n, v) in entries {
-            let mut e = [0u8; ENTRY];
-            for (slot, x) in e
-                .chunks_exact_mut(ENTRY / 4)
-                .zip([n.start, n.end, v.start, v.end])
-            {
-                slot.copy_from_slice(&x.to_ne_bytes());
-            }
-            buf.extend_from_slice(&e);
+            let words = [n.start, n.end, v.start, v.end].map(usize::to_ne_bytes);
+            buf.extend_from_slice(words.as_flattened());
         }
         Headers { buf, head_len }
     }
 
-    /// The capacity a buffer for a head of `head_len` bytes and `fields` fields needs.
-    pub(crate) fn capacity_for(head_len: usize, fields: usize) -> usize {
-        head_len + fields * ENTRY
+    /// An empty buffer for a head of `head_len` bytes and `fields` fields, to fill with the head's
+    /// bytes and pass to [`from_parts`](Headers::from_parts): the thread's spare when it fits.
+    pub(crate) fn buffer_for(head_len: usize, fields: usize) -> Vec<u8> {
+        head_pool::take(head_len + fields * ENTRY)
     }
 
     /// The bytes the ranges point into (the request line is in there too).
@@ -110,6 +107,12 @@ impl Headers {
     /// `true` if there are no fields.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+impl Drop for Headers {
+    fn drop(&mut self) {
+        head_pool::give_back(std::mem::take(&mut self.buf));
     }
 }
 

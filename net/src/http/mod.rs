@@ -11,20 +11,25 @@
 //! ```
 //!
 //! Map: `parse.rs` (request heads, zero-copy), `chunked.rs` (chunked bodies), `headers.rs`,
-//! `method.rs`, `request.rs` (the request and reading its body), `response.rs`, `status.rs`,
-//! `date.rs` (the cached `Date`), `conn.rs` (one connection's loop), `conn_io.rs` (its read and
-//! write buffers), `conn_timer.rs` (its one reusable timer), `feed.rs` (reading or skipping a body that is still arriving), `pipe.rs` (the
-//! shared state that streams such a body to the request), `server.rs` (accepting, options,
-//! graceful shutdown), `catch_panic.rs` (a panicking handler becomes a 500). The protocol
-//! decisions are written down in `docs/HTTP.md`.
+//! `head_pool.rs` (each thread's spare head buffer), `method.rs`, `request.rs` (the request and
+//! reading its body), `response.rs`, `status.rs`, `date.rs` (the cached `Date`), `conn.rs` (one
+//! connection's loop), `conn_io.rs` (its read and write buffers), `conn_timer.rs` (its one reusable
+//! timer), `feed.rs` (reading or skipping a body that is still arriving), `pipe.rs` (the shared
+//! state that streams such a body to the request), `server.rs` (accepting, options, graceful
+//! shutdown), `catch_panic.rs` (a panicking handler becomes a 500; the slot the handler's futures
+//! live in); `conn_tests.rs` tests the connection's waits. The protocol decisions are written
+//! down in `docs/HTTP.md`.
 
 mod catch_panic;
 mod chunked;
 mod conn;
 mod conn_io;
+#[cfg(test)]
+mod conn_tests;
 mod conn_timer;
 mod date;
 mod feed;
+mod head_pool;
 mod headers;
 mod method;
 pub mod parse;

@@ -25,7 +25,7 @@ pub struct Response {
     status: StatusCode,
     /// The `Content-Type` set by the typed constructors, kept inline (no allocation); it comes
     /// before `headers`.
-    content_type: Option<&'static str>,
+    content_type: Option<ContentType>,
     headers: Vec<(Cow<'static, str>, Cow<'static, str>)>,
     body: Body,
 }
@@ -41,7 +41,7 @@ impl Response {
         }
     }
 
-    fn typed(ct: &'static str, body: Cow<'static, [u8]>) -> Response {
+    fn typed(ct: ContentType, body: Cow<'static, [u8]>) -> Response {
         Response {
             status: StatusCode::OK,
             content_type: Some(ct),
@@ -52,17 +52,17 @@ impl Response {
 
     /// 200 with a `text/plain; charset=utf-8` body.
     pub fn text(body: impl Into<Cow<'static, str>>) -> Response {
-        Response::typed("text/plain; charset=utf-8", str_bytes(body.into()))
+        Response::typed(ContentType::Text, str_bytes(body.into()))
     }
 
     /// 200 with a `text/html; charset=utf-8` body.
     pub fn html(body: impl Into<Cow<'static, str>>) -> Response {
-        Response::typed("text/html; charset=utf-8", str_bytes(body.into()))
+        Response::typed(ContentType::Html, str_bytes(body.into()))
     }
 
     /// 200 with an `application/json` body (already serialized: the string is sent as is).
     pub fn json(body: impl Into<Cow<'static, str>>) -> Response {
-        Response::typed("application/json", str_bytes(body.into()))
+        Response::typed(ContentType::Json, str_bytes(body.into()))
     }
 
     /// A 200 response whose body is streamed, chunked, from `rx` until every sender is dropped.
@@ -104,7 +104,7 @@ impl Response {
 
     /// The header fields set so far.
     pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
-        let ct = self.content_type.map(|ct| ("Content-Type", ct));
+        let ct = self.content_type.map(|ct| ("Content-Type", ct.value()));
         ct.into_iter()
             .chain(self.headers.iter().map(|(n, v)| (&**n, &**v)))
     }
@@ -128,6 +128,9 @@ impl Response {
     /// coding; false: raw until close). `keep_alive` false adds `Connection: close`; true, to an
     /// HTTP/1.0 client (`http11` false), adds `Connection: keep-alive` (a 1.0 client otherwise
     /// expects the close).
+    ///
+    /// The common head (200, a typed body, no fields of the handler's) is a handful of copies into
+    /// room reserved once: the stamp, the content type's whole line, the length line.
     pub(crate) fn encode_head(
         &self,
         out: &mut Vec<u8>,
@@ -137,20 +140,18 @@ impl Response {
         keep_alive: bool,
         http11: bool,
     ) {
-        let reason = self.status.reason().as_bytes();
-        // Everything but the handler's own fields and a long reason fits in this: one reserve.
-        let mut need = STAMP_LEN + 128 + reason.len();
-        if let Some(ct) = self.content_type {
-            need += ct.len();
-        }
+        // Everything but a long reason and the handler's own fields fits in this: one reserve.
+        let mut need = STAMP_LEN + FIXED_LINES;
         for (n, v) in &self.headers {
             need += n.len() + v.len() + 4;
         }
-        out.reserve(need);
         let code = self.status.as_u16();
         if code == 200 {
+            out.reserve(need);
             out.extend_from_slice(stamp);
         } else {
+            let reason = self.status.reason().as_bytes();
+            out.reserve(need + reason.len());
             out.extend_from_slice(&[
                 b'H',
                 b'T',
@@ -170,9 +171,8 @@ impl Response {
             out.extend_from_slice(&stamp[STATUS_200.len()..]);
         }
         if let Some(ct) = self.content_type {
-            out.extend_from_slice(b"Content-Type: ");
-            out.extend_from_slice(ct.as_bytes());
-            out.extend_from_slice(b"\r\n");
+            let line = ct.line();
+            put_padded(out, &line.bytes, line.len);
         }
         for (n, v) in &self.headers {
             if is_framing(n) {
@@ -204,12 +204,98 @@ impl Response {
     }
 }
 
+/// Room for every line the server writes after the stamp: a content type, a length or
+/// `Transfer-Encoding`, a `Connection`, the blank line (each bound generous).
+const FIXED_LINES: usize = CT_LINE + CL_LINE + 32 + 2;
+
+/// The longest content-type line, padded: every line is stored in this many bytes.
+const CT_LINE: usize = 48;
+
+/// A header line stored padded to a fixed size, so that appending it is one fixed-size copy.
+struct PaddedLine {
+    bytes: [u8; CT_LINE],
+    len: usize,
+}
+
+impl PaddedLine {
+    /// `Content-Type: {value}\r\n`, padded (fails to compile if it does not fit).
+    const fn content_type(value: &str) -> PaddedLine {
+        const PREFIX: &[u8] = b"Content-Type: ";
+        let v = value.as_bytes();
+        let len = PREFIX.len() + v.len() + 2;
+        assert!(len <= CT_LINE);
+        let mut bytes = [0u8; CT_LINE];
+        let mut i = 0;
+        while i < PREFIX.len() {
+            bytes[i] = PREFIX[i];
+            i += 1;
+        }
+        let mut j = 0;
+        while j < v.len() {
+            bytes[i + j] = v[j];
+            j += 1;
+        }
+        bytes[len - 2] = b'\r';
+        bytes[len - 1] = b'\n';
+        PaddedLine { bytes, len }
+    }
+}
+
+/// The `Content-Type`s of the typed constructors: their values, and their whole lines built once.
+#[derive(Debug, Clone, Copy)]
+enum ContentType {
+    Text,
+    Html,
+    Json,
+}
+
+impl ContentType {
+    const TEXT: &'static str = "text/plain; charset=utf-8";
+    const HTML: &'static str = "text/html; charset=utf-8";
+    const JSON: &'static str = "application/json";
+
+    fn value(self) -> &'static str {
+        match self {
+            ContentType::Text => Self::TEXT,
+            ContentType::Html => Self::HTML,
+            ContentType::Json => Self::JSON,
+        }
+    }
+
+    fn line(self) -> &'static PaddedLine {
+        static LINES: [PaddedLine; 3] = [
+            PaddedLine::content_type(ContentType::TEXT),
+            PaddedLine::content_type(ContentType::HTML),
+            PaddedLine::content_type(ContentType::JSON),
+        ];
+        &LINES[self as usize]
+    }
+}
+
+/// Appends `bytes[..used]` to `out` by copying all `N` bytes (a fixed-size copy the compiler
+/// inlines, where a copy of a variable length is a call) and then counting only `used` of them.
+fn put_padded<const N: usize>(out: &mut Vec<u8>, bytes: &[u8; N], used: usize) {
+    let used = used.min(N);
+    out.reserve(N);
+    let len = out.len();
+    // SAFETY: `reserve` made room for `N` more bytes after `len`, so the destination is valid for
+    // `N` writes, and it cannot overlap `bytes`, which `out` does not own (`out` is borrowed
+    // mutably, `bytes` shared). Of those, the first `used` (≤ `N`) are then counted as
+    // initialized, and they were just written.
+    unsafe {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), out.as_mut_ptr().add(len), N);
+        out.set_len(len + used);
+    }
+}
+
+/// The longest `Content-Length` line: the name, 20 digits, CRLF.
+const CL_LINE: usize = 16 + 20 + 2;
+
 /// Appends `Content-Length: n` and its CRLF: formatted into a fixed-size stack buffer, which is
-/// copied whole (a fixed-size copy the compiler inlines) before the length is set to what was used.
+/// copied whole before the length is set to what was used.
 fn push_content_length(out: &mut Vec<u8>, n: usize) {
     const PREFIX: &[u8] = b"Content-Length: ";
-    const LEN: usize = PREFIX.len() + 20 + 2;
-    let mut line = [0u8; LEN];
+    let mut line = [0u8; CL_LINE];
     line[..PREFIX.len()].copy_from_slice(PREFIX);
     let mut digits = [0u8; 20];
     let mut i = digits.len();
@@ -225,16 +311,7 @@ fn push_content_length(out: &mut Vec<u8>, n: usize) {
     let nd = digits.len() - i;
     line[PREFIX.len()..PREFIX.len() + nd].copy_from_slice(&digits[i..]);
     line[PREFIX.len() + nd..PREFIX.len() + nd + 2].copy_from_slice(b"\r\n");
-    let used = PREFIX.len() + nd + 2;
-    out.reserve(LEN);
-    let len = out.len();
-    // SAFETY: `reserve` made room for `LEN` more bytes after `len`, so the destination is valid
-    // for `LEN` writes and cannot overlap the stack buffer `line`; of those, the first `used`
-    // (≤ `LEN`) are then counted as initialized, and they were just written.
-    unsafe {
-        std::ptr::copy_nonoverlapping(line.as_ptr(), out.as_mut_ptr().add(len), LEN);
-        out.set_len(len + used);
-    }
+    put_padded(out, &line, PREFIX.len() + nd + 2);
 }
 
 fn is_framing(name: &str) -> bool {
@@ -260,7 +337,7 @@ impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Response")
             .field("status", &self.status)
-            .field("content_type", &self.content_type)
+            .field("content_type", &self.content_type.map(ContentType::value))
             .field("headers", &self.headers)
             .finish_non_exhaustive()
     }
@@ -284,6 +361,30 @@ mod tests {
         );
         let names: Vec<_> = resp.headers().map(|(n, _)| n).collect();
         assert_eq!(names, ["Content-Type", "X-A"]);
+    }
+
+    #[test]
+    fn typed_content_types() {
+        let stamp = date::stamp(&date::format_imf(0));
+        for (resp, line) in [
+            (
+                Response::html("x"),
+                "Content-Type: text/html; charset=utf-8\r\n",
+            ),
+            (Response::json("x"), "Content-Type: application/json\r\n"),
+            (
+                Response::text("x"),
+                "Content-Type: text/plain; charset=utf-8\r\n",
+            ),
+        ] {
+            let mut out = Vec::new();
+            resp.encode_head(&mut out, &stamp, Some(1), false, true, false);
+            let head = String::from_utf8(out).unwrap();
+            let want = format!("{line}Content-Length: 1\r\nConnection: keep-alive\r\n\r\n");
+            assert!(head.ends_with(&want), "{head:?}");
+            let ct = line["Content-Type: ".len()..line.len() - 2].to_string();
+            assert_eq!(resp.headers().collect::<Vec<_>>(), [("Content-Type", &*ct)]);
+        }
     }
 
     #[test]
