@@ -7,13 +7,12 @@
 //! touches is not left half-updated by it.
 //!
 //! A connection keeps one [`HandlerSlot`] for its whole life: each request's future is created in
-//! it, polled there, and dropped there, so the future (often a few hundred bytes) is not moved
-//! into a fresh wrapper per request. [`run_catching`] wraps the same steps in a future of its own,
-//! for the rarer path that drives the handler together with a streamed body.
+//! it, polled there, and dropped there, so the future (often a few hundred bytes) is never moved,
+//! and no wrapper future is built per request.
 
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::{pin, Pin};
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// Where a connection's handler futures live, one request at a time (see the module docs).
@@ -28,31 +27,45 @@ impl<Fut: Future> HandlerSlot<Fut> {
         HandlerSlot { fut: None }
     }
 
-    /// Polls the request's future, first creating it with `call(arg)` if `arg` is still there
-    /// (it is taken). `Ready(Err(()))` if the call or the poll panicked. Once this returns
-    /// `Ready`, the future has been dropped and the slot is empty for the next request.
-    pub(crate) fn poll_call<A>(
+    /// Polls the request's future, first creating it with `call(recipe())` if `recipe` is still
+    /// there (it is taken). `Ready(Err(()))` if making the argument, the call or the poll
+    /// panicked. Once this returns `Ready`, the future has been dropped and the slot is empty for
+    /// the next request.
+    ///
+    /// The argument is made from its recipe right where it goes into the new future, so a large
+    /// argument (a request) is not moved through this call: only the recipe is.
+    pub(crate) fn poll_call<R, A>(
         self: Pin<&mut Self>,
-        arg: &mut Option<A>,
+        recipe: &mut Option<R>,
         call: impl FnOnce(A) -> Fut,
         cx: &mut Context<'_>,
-    ) -> Poll<Result<Fut::Output, ()>> {
+    ) -> Poll<Result<Fut::Output, ()>>
+    where
+        R: FnOnce() -> A,
+    {
         // SAFETY: the slot is pinned, and so is the future in it: it is created in place, polled
         // through a pinned reference, and only ever dropped in place (by assigning `None` below or
         // when the slot drops), never moved out.
         let fut = unsafe { &mut self.get_unchecked_mut().fut };
         let polled = catch_unwind(AssertUnwindSafe(|| {
-            let f = match arg.take() {
-                // Written straight into the empty slot (no drop of an old value in between).
-                Some(arg) => fut.get_or_insert_with(|| call(arg)),
-                None => match fut.as_mut() {
-                    Some(f) => f,
-                    // Unreachable: polled again only while a future is in the slot.
-                    None => return Poll::Pending,
-                },
-            };
-            // SAFETY: `f` lives in the pinned slot and is not moved (see above).
-            unsafe { Pin::new_unchecked(f) }.poll(cx)
+            if let Some(recipe) = recipe.take() {
+                if fut.is_some() {
+                    // Unreachable: a request starts only once the last one's future is gone.
+                    *fut = None;
+                }
+                let new = Some(call(recipe()));
+                // SAFETY: `fut` is a valid, exclusive place holding `None` (made sure just above),
+                // so overwriting it without running its drop glue loses nothing; writing in
+                // place does not move any pinned value. (A plain assignment would call the
+                // future type's drop glue on the old `None`, out of line, for every request.)
+                unsafe { std::ptr::write(fut, new) };
+            }
+            match fut.as_mut() {
+                // SAFETY: the future lives in the pinned slot and is not moved (see above).
+                Some(f) => unsafe { Pin::new_unchecked(f) }.poll(cx),
+                // Unreachable: polled only with an argument or while a future is in the slot.
+                None => Poll::Pending,
+            }
         }));
         match polled {
             Ok(Poll::Pending) => Poll::Pending,
@@ -67,23 +80,10 @@ impl<Fut: Future> HandlerSlot<Fut> {
             }
         }
     }
-}
 
-/// Calls `call` and drives the future it returns; `Err(())` if either panicked. Sets `*waited`
-/// if the future was pending at least once (so the caller knows time may have passed).
-pub(crate) async fn run_catching<F, Fut>(call: F, waited: &mut bool) -> Result<Fut::Output, ()>
-where
-    F: FnOnce() -> Fut,
-    Fut: Future,
-{
-    let mut call = Some(call);
-    let mut slot = pin!(HandlerSlot::new());
-    poll_fn(|cx| {
-        let polled = slot.as_mut().poll_call(&mut call, |call| call(), cx);
-        if polled.is_pending() {
-            *waited = true;
-        }
-        polled
-    })
-    .await
+    /// Drops the request's future, if one is in the slot (the request is being abandoned).
+    pub(crate) fn clear(self: Pin<&mut Self>) {
+        // SAFETY: the future is dropped in place, never moved (see `poll_call`).
+        unsafe { self.get_unchecked_mut() }.fut = None;
+    }
 }

@@ -27,7 +27,7 @@
 //!    no byte for `header_timeout`) counts as a bad request: the handler sees the
 //!    [`BodyError`](super::BodyError), its response is dropped, and the client gets 413/400/408.
 
-use super::catch_panic::{run_catching, HandlerSlot};
+use super::catch_panic::HandlerSlot;
 use super::chunked::ChunkedDecoder;
 use super::conn_io::{Input, Output};
 use super::conn_timer::ConnTimer;
@@ -209,26 +209,33 @@ where
                 }
             };
 
-            let req = Request::from_raw(head_bytes, &raw, source);
-            parser.recycle(raw);
-            let is_head = *req.method() == super::Method::Head;
+            let is_head = head_bytes.get(raw.method.clone()) == Some(b"HEAD");
+            let pipe = match &source {
+                BodySource::Streamed(pipe) => Some(pipe.clone()),
+                _ => None,
+            };
+            // The request is built where the handler's future is created, in the handler slot:
+            // what moves there is this small recipe, not the request.
+            let raw_head = &raw;
+            let mut recipe = Some(move || Request::from_raw(head_bytes, raw_head, source));
             let handler = &shared.handler;
             let mut waited = false;
-            let outcome = match (feed.as_deref_mut(), req.body_pipe()) {
+            let outcome = match (feed.as_deref_mut(), pipe) {
                 (Some(feed), Some(pipe)) => {
                     waited = true;
-                    call_streaming(|| handler(req), &pipe, feed, stream, input, out).await?
+                    let call = (slot.as_mut(), &mut recipe, handler);
+                    call_streaming(call, &pipe, feed, stream, input, out).await?
                 }
                 _ => {
-                    let mut req = Some(req);
                     poll_fn(|cx| {
-                        let polled = slot.as_mut().poll_call(&mut req, handler, cx);
+                        let polled = slot.as_mut().poll_call(&mut recipe, handler, cx);
                         waited |= polled.is_pending();
                         polled
                     })
                     .await
                 }
             };
+            parser.recycle(raw);
             if waited {
                 now = Instant::now();
                 stamps.advance(now);
@@ -344,11 +351,12 @@ fn streamed(first: Vec<u8>) -> BodySource {
 
 /// Calls the handler for a request whose body is still arriving, and drives it: whenever the
 /// handler is pending and the request wants body data, reads the next piece from the socket and
-/// hands it over through `pipe`. Returns the handler's outcome (`Err(())`: it panicked), or why the
-/// body failed: a client fault (the handler has returned, its response is dropped), or the peer
-/// gone (the handler is dropped at once). Either way the pipe is closed on return.
-async fn call_streaming<F, Fut>(
-    call: F,
+/// hands it over through `pipe`. `call` is the connection's handler slot, the recipe for the
+/// request (taken from there by the call) and the handler. Returns the handler's outcome (`Err(())`: it panicked), or
+/// why the body failed: a client fault (the handler has returned, its response is dropped), or the
+/// peer gone (the handler's future is dropped at once). Either way the pipe is closed on return.
+async fn call_streaming<R, H, Fut>(
+    call: (Pin<&mut HandlerSlot<Fut>>, &mut Option<R>, &H),
     pipe: &Pipe,
     feed: &mut BodyFeed,
     stream: &mut TcpStream,
@@ -356,15 +364,15 @@ async fn call_streaming<F, Fut>(
     out: &mut Output,
 ) -> Result<Result<Response, ()>, Failure>
 where
-    F: FnOnce() -> Fut,
+    R: FnOnce() -> Request,
+    H: Fn(Request) -> Fut,
     Fut: Future<Output = Response>,
 {
-    let mut waited = true;
-    let mut handler = pin!(run_catching(call, &mut waited));
+    let (mut slot, recipe, handler) = call;
     let mut failed = None;
     let mut chunk = Vec::new();
     let result = poll_fn(|cx| loop {
-        if let Poll::Ready(r) = handler.as_mut().poll(cx) {
+        if let Poll::Ready(r) = slot.as_mut().poll_call(recipe, handler, cx) {
             return Poll::Ready(Ok(r));
         }
         if failed.is_some() || feed.is_done() || !pipe.poll_demand(cx) {
@@ -382,6 +390,7 @@ where
                     cx.waker(),
                 );
                 if f == Failure::Closed {
+                    slot.as_mut().clear();
                     return Poll::Ready(Err(f));
                 }
                 failed = Some(f);

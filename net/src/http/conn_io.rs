@@ -36,6 +36,7 @@ impl Input {
     }
 
     /// The unread bytes.
+    #[inline]
     pub(crate) fn data(&self) -> &[u8] {
         &self.buf[self.start..self.end]
     }

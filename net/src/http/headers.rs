@@ -31,11 +31,21 @@ impl Headers {
         entries: &[(Range<usize>, Range<usize>)],
     ) -> Headers {
         let head_len = buf.len();
-        buf.reserve(entries.len() * ENTRY);
-        for (n, v) in entries {
+        let len = entries.len() * ENTRY;
+        buf.reserve(len);
+        // Written into the spare room directly: no length update per entry.
+        let room = buf.spare_capacity_mut().chunks_exact_mut(ENTRY);
+        for (slot, (n, v)) in room.zip(entries) {
             let words = [n.start, n.end, v.start, v.end].map(usize::to_ne_bytes);
-            buf.extend_from_slice(words.as_flattened());
+            for (dst, &src) in slot.iter_mut().zip(words.as_flattened()) {
+                dst.write(src);
+            }
         }
+        // SAFETY: `reserve` left room for `len` bytes after `head_len`, so the spare room holds at
+        // least `entries.len()` chunks of `ENTRY` bytes and the loop wrote every byte of the first
+        // `entries.len()` of them (each chunk gets the `ENTRY` bytes of its four words): the
+        // `len` bytes after `head_len` are initialized.
+        unsafe { buf.set_len(head_len + len) };
         Headers { buf, head_len }
     }
 

@@ -29,6 +29,7 @@ pub enum Method {
 
 impl Method {
     /// The method for a token from a request line.
+    #[inline]
     pub(crate) fn from_bytes(b: &[u8]) -> Method {
         match b {
             b"GET" => Method::Get,
@@ -40,8 +41,14 @@ impl Method {
             b"PATCH" => Method::Patch,
             b"TRACE" => Method::Trace,
             b"CONNECT" => Method::Connect,
-            other => Method::Extension(String::from_utf8_lossy(other).into_owned()),
+            other => Method::extension(other),
         }
+    }
+
+    /// A method outside the standard set (out of line: the standard ones are matched inline).
+    #[cold]
+    fn extension(token: &[u8]) -> Method {
+        Method::Extension(String::from_utf8_lossy(token).into_owned())
     }
 
     /// The method's name, as it appears on the wire.

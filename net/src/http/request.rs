@@ -83,6 +83,7 @@ pub(crate) enum BodySource {
 impl Request {
     /// Builds a request from a head copied out of the read buffer (`head_bytes`, the ranges of `raw`
     /// pointing into it) and the source of its body.
+    #[inline]
     pub(crate) fn from_raw(head_bytes: Vec<u8>, raw: &RawHead, body: BodySource) -> Request {
         let method = Method::from_bytes(&head_bytes[raw.method.clone()]);
         Request {
@@ -96,14 +97,6 @@ impl Request {
             query: raw.query.clone(),
             headers: Headers::from_parts(head_bytes, &raw.headers),
             body,
-        }
-    }
-
-    /// The pipe of a streamed body (for the connection that feeds it).
-    pub(crate) fn body_pipe(&self) -> Option<Arc<Pipe>> {
-        match &self.body {
-            BodySource::Streamed(pipe) => Some(pipe.clone()),
-            _ => None,
         }
     }
 

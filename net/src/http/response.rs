@@ -291,27 +291,47 @@ fn put_padded<const N: usize>(out: &mut Vec<u8>, bytes: &[u8; N], used: usize) {
 /// The longest `Content-Length` line: the name, 20 digits, CRLF.
 const CL_LINE: usize = 16 + 20 + 2;
 
-/// Appends `Content-Length: n` and its CRLF: formatted into a fixed-size stack buffer, which is
-/// copied whole before the length is set to what was used.
-fn push_content_length(out: &mut Vec<u8>, n: usize) {
-    const PREFIX: &[u8] = b"Content-Length: ";
-    let mut line = [0u8; CL_LINE];
-    line[..PREFIX.len()].copy_from_slice(PREFIX);
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+/// `00`, `01`, … `99`: the decimal digits of every number below 100, two bytes each.
+static DIGIT_PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
     }
-    let nd = digits.len() - i;
-    line[PREFIX.len()..PREFIX.len() + nd].copy_from_slice(&digits[i..]);
-    line[PREFIX.len() + nd..PREFIX.len() + nd + 2].copy_from_slice(b"\r\n");
-    put_padded(out, &line, PREFIX.len() + nd + 2);
+    t
+};
+
+/// Appends `Content-Length: n` and its CRLF. The line is built right-aligned in a stack buffer
+/// (digits from the last, then the name before them: every copy has a fixed size), then copied
+/// out with one fixed-size copy.
+fn push_content_length(out: &mut Vec<u8>, n: usize) {
+    const PREFIX: &[u8; 16] = b"Content-Length: ";
+    let mut buf = [0u8; 2 * CL_LINE];
+    // The line ends at `CL_LINE`, so it starts at or after 0 however many digits `n` has.
+    buf[CL_LINE - 2..CL_LINE].copy_from_slice(b"\r\n");
+    let mut i = CL_LINE - 2;
+    let mut n = n;
+    // Two digits at a time, from a table.
+    while n >= 100 {
+        let d = (n % 100) * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[d..d + 2]);
+    }
+    if n >= 10 {
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[n * 2..n * 2 + 2]);
+    } else {
+        i -= 1;
+        buf[i] = b'0' + n as u8;
+    }
+    let start = i - PREFIX.len();
+    buf[start..i].copy_from_slice(PREFIX);
+    if let Some(line) = buf[start..].first_chunk::<CL_LINE>() {
+        put_padded(out, line, CL_LINE - start);
+    }
 }
 
 fn is_framing(name: &str) -> bool {
@@ -361,6 +381,15 @@ mod tests {
         );
         let names: Vec<_> = resp.headers().map(|(n, _)| n).collect();
         assert_eq!(names, ["Content-Type", "X-A"]);
+    }
+
+    #[test]
+    fn content_length_digits() {
+        for n in [0, 7, 9, 10, 13, 99, 100, 101, 999, 1000, 65_536, usize::MAX] {
+            let mut out = b"x".to_vec();
+            push_content_length(&mut out, n);
+            assert_eq!(out, format!("xContent-Length: {n}\r\n").as_bytes());
+        }
     }
 
     #[test]
