@@ -143,10 +143,12 @@ where
     loop {
         // 1. Every complete request in the buffer.
         while !input.is_empty() {
-            let (raw, n) = match parser.parse(input.data(), opts.max_head_bytes) {
+            // The head is used where the parser left it (not moved out), and handed back below.
+            let parsed = parser.parse(input.data(), opts.max_head_bytes);
+            let (raw, n) = match &parsed {
                 Parse::Partial => break,
-                Parse::Error(status) => return Err(Stop::Reject(status)),
-                Parse::Complete(raw, n) => (raw, n),
+                Parse::Error(status) => return Err(Stop::Reject(*status)),
+                Parse::Complete(raw, n) => (raw, *n),
             };
             parser.reset();
             head_deadline = None;
@@ -216,7 +218,7 @@ where
             };
             // The request is built where the handler's future is created, in the handler slot:
             // what moves there is this small recipe, not the request.
-            let raw_head = &raw;
+            let raw_head = raw;
             let mut recipe = Some(move || Request::from_raw(head_bytes, raw_head, source));
             let handler = &shared.handler;
             let mut waited = false;
@@ -235,7 +237,9 @@ where
                     .await
                 }
             };
-            parser.recycle(raw);
+            if let Parse::Complete(raw, _) = parsed {
+                parser.recycle(raw);
+            }
             if waited {
                 now = Instant::now();
                 stamps.advance(now);

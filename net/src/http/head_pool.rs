@@ -27,6 +27,7 @@ thread_local! {
 
 /// An empty buffer with room for at least `capacity` bytes: the thread's spare if it is big
 /// enough, else a new one.
+#[inline]
 pub(crate) fn take(capacity: usize) -> Vec<u8> {
     let spare = SPARE.try_with(Cell::take).unwrap_or_default();
     if spare.capacity() >= capacity {
@@ -38,6 +39,7 @@ pub(crate) fn take(capacity: usize) -> Vec<u8> {
 
 /// Keeps `buf` as the thread's spare (replacing the one there, if any), unless it is outside the
 /// sizes worth keeping; then it is freed.
+#[inline]
 pub(crate) fn give_back(mut buf: Vec<u8>) {
     if !(MIN_CAPACITY..=MAX_KEPT).contains(&buf.capacity()) {
         return;

@@ -51,6 +51,7 @@ impl Headers {
 
     /// An empty buffer for a head of `head_len` bytes and `fields` fields, to fill with the head's
     /// bytes and pass to [`from_parts`](Headers::from_parts): the thread's spare when it fits.
+    #[inline]
     pub(crate) fn buffer_for(head_len: usize, fields: usize) -> Vec<u8> {
         head_pool::take(head_len + fields * ENTRY)
     }

@@ -129,9 +129,35 @@ impl Response {
     /// HTTP/1.0 client (`http11` false), adds `Connection: keep-alive` (a 1.0 client otherwise
     /// expects the close).
     ///
-    /// The common head (200, a typed body, no fields of the handler's) is a handful of copies into
-    /// room reserved once: the stamp, the content type's whole line, the length line.
+    /// The common head (200, no fields of the handler's) is inlined into the caller: a handful of
+    /// copies into room reserved once (the stamp, the content type's whole line, the length line);
+    /// any other head takes the general path, out of line.
+    #[inline]
     pub(crate) fn encode_head(
+        &self,
+        out: &mut Vec<u8>,
+        stamp: &Stamp,
+        body_len: Option<usize>,
+        chunked: bool,
+        keep_alive: bool,
+        http11: bool,
+    ) {
+        if self.status != StatusCode::OK || !self.headers.is_empty() {
+            self.encode_head_general(out, stamp, body_len, chunked, keep_alive, http11);
+            return;
+        }
+        out.reserve(STAMP_LEN + FIXED_LINES);
+        out.extend_from_slice(stamp);
+        if let Some(ct) = self.content_type {
+            let line = ct.line();
+            put_padded(out, &line.bytes, line.len);
+        }
+        self.encode_head_end(out, body_len, chunked, keep_alive, http11);
+    }
+
+    /// [`encode_head`](Response::encode_head) for any status and the handler's own fields.
+    #[inline(never)]
+    fn encode_head_general(
         &self,
         out: &mut Vec<u8>,
         stamp: &Stamp,
@@ -188,6 +214,19 @@ impl Response {
             }
             out.extend_from_slice(b"\r\n");
         }
+        self.encode_head_end(out, body_len, chunked, keep_alive, http11);
+    }
+
+    /// The server's last fields (framing, `Connection`) and the blank line.
+    #[inline]
+    fn encode_head_end(
+        &self,
+        out: &mut Vec<u8>,
+        body_len: Option<usize>,
+        chunked: bool,
+        keep_alive: bool,
+        http11: bool,
+    ) {
         if !self.status.forbids_body() {
             match body_len {
                 Some(n) => push_content_length(out, n),
@@ -274,6 +313,7 @@ impl ContentType {
 
 /// Appends `bytes[..used]` to `out` by copying all `N` bytes (a fixed-size copy the compiler
 /// inlines, where a copy of a variable length is a call) and then counting only `used` of them.
+#[inline]
 fn put_padded<const N: usize>(out: &mut Vec<u8>, bytes: &[u8; N], used: usize) {
     let used = used.min(N);
     out.reserve(N);
@@ -306,6 +346,7 @@ static DIGIT_PAIRS: [u8; 200] = {
 /// Appends `Content-Length: n` and its CRLF. The line is built right-aligned in a stack buffer
 /// (digits from the last, then the name before them: every copy has a fixed size), then copied
 /// out with one fixed-size copy.
+#[inline]
 fn push_content_length(out: &mut Vec<u8>, n: usize) {
     const PREFIX: &[u8; 16] = b"Content-Length: ";
     let mut buf = [0u8; 2 * CL_LINE];
