@@ -75,6 +75,7 @@ impl Input {
     }
 
     /// One read appended to the buffer; `Ready(Ok(0))` means the peer closed.
+    #[inline]
     pub(crate) fn poll_read_more(
         &mut self,
         cx: &mut Context<'_>,
@@ -133,13 +134,19 @@ impl Output {
     /// Writes out everything buffered. Fails with `TimedOut` if the socket takes no byte for the
     /// write timeout (the client is not reading). No timer is involved unless the socket is full.
     pub(crate) async fn flush(&mut self, stream: &mut TcpStream) -> io::Result<()> {
+        // First without a timer: usually the whole buffer goes at once.
+        match poll_fn(|cx| Poll::Ready(self.poll_flush(cx, stream))).await {
+            Poll::Ready(r) => r,
+            Poll::Pending => self.flush_timed(stream).await,
+        }
+    }
+
+    /// The rest of [`flush`](Output::flush), once the socket is full: each wait for it to take
+    /// something is bounded by the write timeout.
+    async fn flush_timed(&mut self, stream: &mut TcpStream) -> io::Result<()> {
         loop {
             if self.buf.is_empty() {
                 return Ok(());
-            }
-            // First without a timer: usually the whole buffer goes at once.
-            if let Poll::Ready(r) = poll_fn(|cx| Poll::Ready(self.poll_flush(cx, stream))).await {
-                return r;
             }
             // The socket is full: wait for it to take something, within the timeout.
             let (before, limit) = (self.written, self.write_timeout);

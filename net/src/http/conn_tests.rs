@@ -1,8 +1,9 @@
 //! The connection's waits, over raw sockets: an idle connection closes at the keep-alive timeout
-//! and at graceful shutdown, and a head that stalls after earlier requests gets its 408. These
-//! are the paths where the connection skips re-registering with its timer and its shutdown waiter
-//! (`conn_timer.rs`, `wait_idle` in `conn.rs`). Assertions are on what arrives, never on how long
-//! it took.
+//! and at graceful shutdown, a head that stalls after earlier requests gets its 408 (the paths
+//! where the connection skips re-registering with its timer and its shutdown waiter:
+//! `conn_timer.rs`, `wait_idle` in `conn.rs`), and a response larger than the socket's buffers
+//! reaches a client that reads it slowly (the timed part of `Output::flush`). Assertions are on
+//! what arrives, never on how long it took.
 
 use super::{Response, Server};
 use eddy_runtime::runtime::Builder;
@@ -13,8 +14,9 @@ use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// Starts a server on its own one-worker runtime thread, answering every request with `ok`, with
-/// `configure` applied and a graceful shutdown on `stop`. The thread ends when `serve` returns.
+/// Starts a server on its own one-worker runtime thread, answering every request with `ok` (and
+/// `/big` with [`BIG`] bytes), with `configure` applied and a graceful shutdown on `stop`. The
+/// thread ends when `serve` returns.
 fn start(
     configure: impl FnOnce(Server) -> Server + Send + 'static,
     stop: Arc<Notify>,
@@ -32,13 +34,22 @@ fn start(
                 configure(server).with_graceful_shutdown(async move { stop.notified().await });
             tx.send(server.local_addr().unwrap()).unwrap();
             server
-                .serve(|_req| async { Response::text("ok") })
+                .serve(|req| async move {
+                    match req.path() {
+                        "/big" => Response::text("x".repeat(BIG)),
+                        _ => Response::text("ok"),
+                    }
+                })
                 .await
                 .unwrap();
         });
     });
     (rx.recv().unwrap(), thread)
 }
+
+/// The size of the `/big` body: more than a socket's buffers hold, so writing it waits for the
+/// client.
+const BIG: usize = 8 << 20;
 
 fn connect(addr: SocketAddr) -> TcpStream {
     let s = TcpStream::connect(addr).unwrap();
@@ -114,5 +125,33 @@ fn head_stalling_after_earlier_requests_gets_408() {
     let resp = read_to_close(&mut s);
     assert!(resp.starts_with("HTTP/1.1 408"), "{resp:?}");
     assert!(resp.contains("Connection: close\r\n"), "{resp:?}");
+    stop.notify_one();
+}
+
+#[test]
+fn slow_reader_that_keeps_reading_gets_the_whole_body() {
+    let stop = Arc::new(Notify::new());
+    let (addr, _thread) = start(|s| s.write_timeout(Duration::from_secs(2)), stop.clone());
+    let mut s = connect(addr);
+    s.write_all(b"GET /big HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    // Pauses well under the write timeout: the server sees progress and carries on.
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 256 << 10];
+    loop {
+        let n = s.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let head_end = got.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let head = String::from_utf8_lossy(&got[..head_end]);
+    assert!(
+        head.contains(&format!("Content-Length: {BIG}\r\n")),
+        "{head:?}"
+    );
+    assert_eq!(got.len() - head_end, BIG);
     stop.notify_one();
 }

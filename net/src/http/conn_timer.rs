@@ -52,6 +52,7 @@ impl ConnTimer {
     }
 
     /// `Ready` once the deadline has passed; otherwise registers `cx` to be woken when it does.
+    #[inline]
     pub(crate) fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         // Not fired (the driver sets the bit before it takes the waker to wake it), and the
         // registered waker wakes this task: nothing to do until it does.
@@ -60,6 +61,11 @@ impl ConnTimer {
                 return Poll::Pending;
             }
         }
+        self.poll_sleep(cx)
+    }
+
+    /// Polls the sleep itself, registering `cx`, and re-arms it if it fired early.
+    fn poll_sleep(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         loop {
             if self.sleep.as_mut().poll(cx).is_pending() {
                 self.registered = Some(cx.waker().clone());
