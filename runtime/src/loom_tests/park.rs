@@ -1,17 +1,18 @@
 //! Models of the thread parker (`runtime/park.rs`): an `unpark` racing a `park` is never lost, and a
 //! token left before `park` makes it return at once; for a plain parker and for a worker's, which
-//! yields a few times looking for a token before it sleeps.
+//! spins briefly looking for a token before it sleeps.
 
 use crate::loom::sync::atomic::{AtomicBool, Ordering::*};
 use crate::loom::sync::Arc;
 use crate::runtime::park::Parker;
 use loom::thread;
 
-fn parker(worker: bool) -> Parker {
+/// Parks `parker`, spinning first as the last idle worker does if `worker`.
+fn park(parker: &Parker, worker: bool) {
     if worker {
-        Parker::for_worker(None)
+        parker.park_after_spin();
     } else {
-        Parker::with_driver(None)
+        parker.park();
     }
 }
 
@@ -19,7 +20,7 @@ fn parker(worker: bool) -> Parker {
 /// is lost.
 fn unpark_racing_park(worker: bool) {
     loom::model(move || {
-        let parker = parker(worker);
+        let parker = Parker::with_driver(None);
         let unparker = parker.unparker();
         let flag = Arc::new(AtomicBool::new(false));
         let flag2 = flag.clone();
@@ -28,7 +29,7 @@ fn unpark_racing_park(worker: bool) {
             unparker.unpark();
         });
         while !flag.load(Acquire) {
-            parker.park();
+            park(&parker, worker);
         }
         th.join().unwrap();
     });
@@ -47,9 +48,9 @@ fn worker_unpark_racing_park() {
 #[test]
 fn worker_token_before_park() {
     loom::model(|| {
-        let parker = parker(true);
+        let parker = Parker::with_driver(None);
         parker.unparker().unpark();
         // Returns at once: the token is consumed by the first check.
-        parker.park();
+        park(&parker, true);
     });
 }

@@ -96,7 +96,7 @@ impl MultiThread {
         let mut cores = Vec::with_capacity(num_workers);
         for _ in 0..num_workers {
             let (steal, local) = queue::local();
-            let park = Parker::for_worker(driver.clone());
+            let park = Parker::with_driver(driver.clone());
             remotes.push(Remote {
                 steal,
                 unpark: park.unparker(),
