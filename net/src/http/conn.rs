@@ -216,21 +216,26 @@ where
                 BodySource::Streamed(pipe) => Some(pipe.clone()),
                 _ => None,
             };
-            // The request is built where the handler's future is created, in the handler slot:
-            // what moves there is this small recipe, not the request.
-            let raw_head = raw;
-            let mut recipe = Some(move || Request::from_raw(head_bytes, raw_head, source));
+            // The request is built right where the handler's future is created, in the slot.
             let handler = &shared.handler;
+            let started = slot
+                .as_mut()
+                .start(|| handler(Request::from_raw(head_bytes, raw, source)));
             let mut waited = false;
-            let outcome = match (feed.as_deref_mut(), pipe) {
-                (Some(feed), Some(pipe)) => {
-                    waited = true;
-                    let call = (slot.as_mut(), &mut recipe, handler);
-                    call_streaming(call, &pipe, feed, stream, input, out).await?
+            let outcome = match (started, feed.as_deref_mut(), pipe) {
+                (Err(()), _, pipe) => {
+                    if let Some(pipe) = pipe {
+                        pipe.close();
+                    }
+                    Err(())
                 }
-                _ => {
+                (Ok(()), Some(feed), Some(pipe)) => {
+                    waited = true;
+                    call_streaming(slot.as_mut(), &pipe, feed, stream, input, out).await?
+                }
+                (Ok(()), _, _) => {
                     poll_fn(|cx| {
-                        let polled = slot.as_mut().poll_call(&mut recipe, handler, cx);
+                        let polled = slot.as_mut().poll(cx);
                         waited |= polled.is_pending();
                         polled
                     })
@@ -353,14 +358,14 @@ fn streamed(first: Vec<u8>) -> BodySource {
     BodySource::Streamed(Arc::new(Pipe::new(first)))
 }
 
-/// Calls the handler for a request whose body is still arriving, and drives it: whenever the
-/// handler is pending and the request wants body data, reads the next piece from the socket and
-/// hands it over through `pipe`. `call` is the connection's handler slot, the recipe for the
-/// request (taken from there by the call) and the handler. Returns the handler's outcome (`Err(())`: it panicked), or
-/// why the body failed: a client fault (the handler has returned, its response is dropped), or the
-/// peer gone (the handler's future is dropped at once). Either way the pipe is closed on return.
-async fn call_streaming<R, H, Fut>(
-    call: (Pin<&mut HandlerSlot<Fut>>, &mut Option<R>, &H),
+/// Drives the handler of a request whose body is still arriving (its future already started in
+/// `slot`): whenever the handler is pending and the request wants body data, reads the next piece
+/// from the socket and hands it over through `pipe`. Returns the handler's outcome (`Err(())`: it
+/// panicked), or why the body failed: a client fault (the handler has returned, its response is
+/// dropped), or the peer gone (the handler's future is dropped at once). Either way the pipe is
+/// closed on return.
+async fn call_streaming<Fut>(
+    mut slot: Pin<&mut HandlerSlot<Fut>>,
     pipe: &Pipe,
     feed: &mut BodyFeed,
     stream: &mut TcpStream,
@@ -368,15 +373,12 @@ async fn call_streaming<R, H, Fut>(
     out: &mut Output,
 ) -> Result<Result<Response, ()>, Failure>
 where
-    R: FnOnce() -> Request,
-    H: Fn(Request) -> Fut,
     Fut: Future<Output = Response>,
 {
-    let (mut slot, recipe, handler) = call;
     let mut failed = None;
     let mut chunk = Vec::new();
     let result = poll_fn(|cx| loop {
-        if let Poll::Ready(r) = slot.as_mut().poll_call(recipe, handler, cx) {
+        if let Poll::Ready(r) = slot.as_mut().poll(cx) {
             return Poll::Ready(Ok(r));
         }
         if failed.is_some() || feed.is_done() || !pipe.poll_demand(cx) {

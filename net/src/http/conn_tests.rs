@@ -15,7 +15,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// Starts a server on its own one-worker runtime thread, answering every request with `ok` (and
-/// `/big` with [`BIG`] bytes), with `configure` applied and a graceful shutdown on `stop`. The
+/// `/big` with [`BIG`] bytes; `/panic-in-call` panics in the handler call itself), with `configure` applied and a graceful shutdown on `stop`. The
 /// thread ends when `serve` returns.
 fn start(
     configure: impl FnOnce(Server) -> Server + Send + 'static,
@@ -34,10 +34,15 @@ fn start(
                 configure(server).with_graceful_shutdown(async move { stop.notified().await });
             tx.send(server.local_addr().unwrap()).unwrap();
             server
-                .serve(|req| async move {
-                    match req.path() {
-                        "/big" => Response::text("x".repeat(BIG)),
-                        _ => Response::text("ok"),
+                .serve(|req| {
+                    if req.path() == "/panic-in-call" {
+                        panic!("handler call panics (expected by the test)");
+                    }
+                    async move {
+                        match req.path() {
+                            "/big" => Response::text("x".repeat(BIG)),
+                            _ => Response::text("ok"),
+                        }
                     }
                 })
                 .await
@@ -153,5 +158,28 @@ fn slow_reader_that_keeps_reading_gets_the_whole_body() {
         "{head:?}"
     );
     assert_eq!(got.len() - head_end, BIG);
+    stop.notify_one();
+}
+
+#[test]
+fn handler_call_that_panics_is_500_and_the_connection_carries_on() {
+    let stop = Arc::new(Notify::new());
+    let (addr, _thread) = start(|s| s, stop.clone());
+    let mut s = connect(addr);
+    s.write_all(b"GET /panic-in-call HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 512];
+    while !got.ends_with(b"Internal Server Error") {
+        let n = s.read(&mut buf).unwrap();
+        assert_ne!(n, 0, "closed early: {:?}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert!(
+        got.starts_with(b"HTTP/1.1 500 "),
+        "{:?}",
+        String::from_utf8_lossy(&got)
+    );
+    assert!(request(&mut s).starts_with("HTTP/1.1 200 OK\r\n"));
     stop.notify_one();
 }

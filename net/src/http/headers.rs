@@ -122,6 +122,7 @@ impl Headers {
 }
 
 impl Drop for Headers {
+    #[inline]
     fn drop(&mut self) {
         head_pool::give_back(std::mem::take(&mut self.buf));
     }

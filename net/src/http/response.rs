@@ -110,7 +110,13 @@ impl Response {
     }
 
     /// `true` if the handler asked to close the connection (`Connection: close`).
+    #[inline]
     pub(crate) fn wants_close(&self) -> bool {
+        !self.headers.is_empty() && self.says_close()
+    }
+
+    /// [`wants_close`](Response::wants_close) for a response with fields of the handler's.
+    fn says_close(&self) -> bool {
         self.headers.iter().any(|(n, v)| {
             n.eq_ignore_ascii_case("connection")
                 && v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close"))
