@@ -59,11 +59,22 @@ impl Input {
     }
 
     /// Moves unread bytes to the front and makes room for a read.
+    #[inline]
     fn make_room(&mut self) {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
-        } else if self.start > 0 && self.buf.len() - self.end < READ_CHUNK {
+        }
+        if self.buf.len() - self.end < READ_CHUNK {
+            self.make_room_slow();
+        }
+    }
+
+    /// [`make_room`](Input::make_room) when there is less than a read's room left: compacts, and
+    /// grows the buffer if that was not enough.
+    #[cold]
+    fn make_room_slow(&mut self) {
+        if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
@@ -114,6 +125,7 @@ impl Output {
     }
 
     /// Writes out everything buffered; the buffer is empty when this returns `Ready(Ok)`.
+    #[inline]
     pub(crate) fn poll_flush(
         &mut self,
         cx: &mut Context<'_>,
@@ -143,7 +155,7 @@ impl Output {
 
     /// The rest of [`flush`](Output::flush), once the socket is full: each wait for it to take
     /// something is bounded by the write timeout.
-    async fn flush_timed(&mut self, stream: &mut TcpStream) -> io::Result<()> {
+    pub(crate) async fn flush_timed(&mut self, stream: &mut TcpStream) -> io::Result<()> {
         loop {
             if self.buf.is_empty() {
                 return Ok(());

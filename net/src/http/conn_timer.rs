@@ -38,6 +38,7 @@ impl ConnTimer {
     }
 
     /// Moves the deadline to `deadline` (earlier or later).
+    #[inline]
     pub(crate) fn set(&mut self, deadline: Instant) {
         self.wanted = deadline;
         if deadline < self.sleep.deadline() {
