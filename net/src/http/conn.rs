@@ -212,8 +212,9 @@ where
             };
 
             let is_head = head_bytes.get(raw.method.clone()) == Some(b"HEAD");
-            let pipe = match &source {
-                BodySource::Streamed(pipe) => Some(pipe.clone()),
+            // A body still arriving: the pipe it is fed through (the request gets the other end).
+            let pipe = match (&feed, &source) {
+                (Some(_), BodySource::Streamed(pipe)) => Some(pipe.clone()),
                 _ => None,
             };
             // The request is built right where the handler's future is created, in the slot.
@@ -222,25 +223,21 @@ where
                 .as_mut()
                 .start(|| handler(Request::from_raw(head_bytes, raw, source)));
             let mut waited = false;
-            let outcome = match (started, feed.as_deref_mut(), pipe) {
-                (Err(()), _, pipe) => {
-                    if let Some(pipe) = pipe {
-                        pipe.close();
-                    }
-                    Err(())
+            let outcome = if started.is_err() {
+                if let Some(pipe) = &pipe {
+                    pipe.close();
                 }
-                (Ok(()), Some(feed), Some(pipe)) => {
-                    waited = true;
-                    call_streaming(slot.as_mut(), &pipe, feed, stream, input, out).await?
-                }
-                (Ok(()), _, _) => {
-                    poll_fn(|cx| {
-                        let polled = slot.as_mut().poll(cx);
-                        waited |= polled.is_pending();
-                        polled
-                    })
-                    .await
-                }
+                Err(())
+            } else if let (Some(feed), Some(pipe)) = (feed.as_deref_mut(), &pipe) {
+                waited = true;
+                call_streaming(slot.as_mut(), pipe, feed, stream, input, out).await?
+            } else {
+                poll_fn(|cx| {
+                    let polled = slot.as_mut().poll(cx);
+                    waited |= polled.is_pending();
+                    polled
+                })
+                .await
             };
             if let Parse::Complete(raw, _) = parsed {
                 parser.recycle(raw);
