@@ -52,31 +52,38 @@ impl<Fut: Future> HandlerSlot<Fut> {
         .map_err(drop)
     }
 
-    /// Polls the request's future. `Ready(Err(()))` if the poll panicked. Once this returns
-    /// `Ready`, the future has been dropped and the slot is empty for the next request.
+    /// Polls the request's future. `Ready` once it is done: its output is then in `out`, or `out`
+    /// is left `None` if the poll panicked (or there was no future: the call panicked). Either
+    /// way the future has been dropped and the slot is empty for the next request.
+    ///
+    /// The output is written where the caller keeps it, rather than returned through the layers
+    /// of `catch_unwind` and `Poll` (a response is a few dozen bytes, moved at each layer).
     #[inline]
     pub(crate) fn poll(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Result<Fut::Output, ()>> {
+        out: &mut Option<Fut::Output>,
+    ) -> Poll<()> {
         // SAFETY: as in `start`: the future is only used pinned and dropped in place.
         let fut = unsafe { &mut self.get_unchecked_mut().fut };
         let polled = catch_unwind(AssertUnwindSafe(|| match fut.as_mut() {
             // SAFETY: the future lives in the pinned slot and is not moved (see `start`).
-            Some(f) => unsafe { Pin::new_unchecked(f) }.poll(cx),
-            // Empty (the call panicked, or polled again after `Ready`): nothing will come.
-            None => Poll::Pending,
+            Some(f) => match unsafe { Pin::new_unchecked(f) }.poll(cx) {
+                Poll::Ready(v) => {
+                    *out = Some(v);
+                    true
+                }
+                Poll::Pending => false,
+            },
+            // No future (the call panicked): done, with no output.
+            None => true,
         }));
         match polled {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(v)) => {
+            Ok(false) => Poll::Pending,
+            // Done, or panicked: dropped in place (a panicking drop is not caught, as before).
+            Ok(true) | Err(_) => {
                 *fut = None;
-                Poll::Ready(Ok(v))
-            }
-            Err(_) => {
-                // Dropped in place; its drop is not caught (as it was not before).
-                *fut = None;
-                Poll::Ready(Err(()))
+                Poll::Ready(())
             }
         }
     }

@@ -223,22 +223,24 @@ where
                 .as_mut()
                 .start(|| handler(Request::from_raw(head_bytes, raw, source)));
             let mut waited = false;
-            let outcome = if started.is_err() {
+            // The handler's response, written here by the slot; `None` if the handler panicked.
+            let mut response = None;
+            if started.is_err() {
                 if let Some(pipe) = &pipe {
                     pipe.close();
                 }
-                Err(())
             } else if let (Some(feed), Some(pipe)) = (feed.as_deref_mut(), &pipe) {
                 waited = true;
-                call_streaming(slot.as_mut(), pipe, feed, stream, input, out).await?
+                let call = (slot.as_mut(), &mut response);
+                call_streaming(call, pipe, feed, stream, input, out).await?;
             } else {
                 poll_fn(|cx| {
-                    let polled = slot.as_mut().poll(cx);
+                    let polled = slot.as_mut().poll(cx, &mut response);
                     waited |= polled.is_pending();
                     polled
                 })
-                .await
-            };
+                .await;
+            }
             if let Parse::Complete(raw, _) = parsed {
                 parser.recycle(raw);
             }
@@ -246,9 +248,9 @@ where
                 now = Instant::now();
                 stamps.advance(now);
             }
-            let mut resp = match outcome {
-                Ok(resp) => resp,
-                Err(()) => Response::text("Internal Server Error")
+            let mut resp = match response {
+                Some(resp) => resp,
+                None => Response::text("Internal Server Error")
                     .with_status(StatusCode::INTERNAL_SERVER_ERROR),
             };
             keep_alive &= !resp.wants_close() && !shared.is_shutting_down();
@@ -356,27 +358,28 @@ fn streamed(first: Vec<u8>) -> BodySource {
 }
 
 /// Drives the handler of a request whose body is still arriving (its future already started in
-/// `slot`): whenever the handler is pending and the request wants body data, reads the next piece
-/// from the socket and hands it over through `pipe`. Returns the handler's outcome (`Err(())`: it
-/// panicked), or why the body failed: a client fault (the handler has returned, its response is
-/// dropped), or the peer gone (the handler's future is dropped at once). Either way the pipe is
-/// closed on return.
+/// the slot, the first half of `call`): whenever the handler is pending and the request wants body
+/// data, reads the next piece from the socket and hands it over through `pipe`. The handler's
+/// response goes into the second half of `call` (left `None` if it panicked). Fails with why the
+/// body failed: a client fault (the handler has returned; the caller drops its response), or the
+/// peer gone (the handler's future is dropped at once). Either way the pipe is closed on return.
 async fn call_streaming<Fut>(
-    mut slot: Pin<&mut HandlerSlot<Fut>>,
+    call: (Pin<&mut HandlerSlot<Fut>>, &mut Option<Response>),
     pipe: &Pipe,
     feed: &mut BodyFeed,
     stream: &mut TcpStream,
     input: &mut Input,
     out: &mut Output,
-) -> Result<Result<Response, ()>, Failure>
+) -> Result<(), Failure>
 where
     Fut: Future<Output = Response>,
 {
+    let (mut slot, response) = call;
     let mut failed = None;
     let mut chunk = Vec::new();
     let result = poll_fn(|cx| loop {
-        if let Poll::Ready(r) = slot.as_mut().poll(cx) {
-            return Poll::Ready(Ok(r));
+        if slot.as_mut().poll(cx, response).is_ready() {
+            return Poll::Ready(Ok(()));
         }
         if failed.is_some() || feed.is_done() || !pipe.poll_demand(cx) {
             return Poll::Pending;
@@ -403,8 +406,8 @@ where
     .await;
     pipe.close();
     match (result, failed) {
-        (Ok(_), Some(f)) | (Err(f), _) => Err(f),
-        (Ok(r), None) => Ok(r),
+        (Ok(()), Some(f)) | (Err(f), _) => Err(f),
+        (Ok(()), None) => Ok(()),
     }
 }
 
