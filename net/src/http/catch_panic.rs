@@ -43,10 +43,10 @@ impl<Fut: Future> HandlerSlot<Fut> {
         }
         catch_unwind(AssertUnwindSafe(|| {
             let new = Some(call());
-            // SAFETY: `fut` is a valid, exclusive place holding `None` (made sure above), so
-            // overwriting it without running its drop glue loses nothing; writing in place moves
-            // no pinned value. (A plain assignment would call the future type's drop glue on the
-            // old `None`, out of line, for every request.)
+            // (A plain assignment would run the future type's drop glue on the old `None`, out
+            // of line, for every request.)
+            // SAFETY: `fut` is a valid, exclusive place holding `None` (made sure above): writing
+            // over it without dropping loses nothing, and writing in place moves nothing pinned.
             unsafe { std::ptr::write(fut, new) };
         }))
         .map_err(drop)

@@ -41,10 +41,9 @@ impl Headers {
                 dst.write(src);
             }
         }
-        // SAFETY: `reserve` left room for `len` bytes after `head_len`, so the spare room holds at
-        // least `entries.len()` chunks of `ENTRY` bytes and the loop wrote every byte of the first
-        // `entries.len()` of them (each chunk gets the `ENTRY` bytes of its four words): the
-        // `len` bytes after `head_len` are initialized.
+        // `reserve` left room for `len` bytes, so the spare room holds `entries.len()` chunks.
+        // SAFETY: the loop wrote all `ENTRY` bytes of each of the first `entries.len()` chunks:
+        // the `len` bytes after `head_len` are initialized, and within the capacity.
         unsafe { buf.set_len(head_len + len) };
         Headers { buf, head_len }
     }

@@ -324,10 +324,9 @@ fn put_padded<const N: usize>(out: &mut Vec<u8>, bytes: &[u8; N], used: usize) {
     let used = used.min(N);
     out.reserve(N);
     let len = out.len();
-    // SAFETY: `reserve` made room for `N` more bytes after `len`, so the destination is valid for
-    // `N` writes, and it cannot overlap `bytes`, which `out` does not own (`out` is borrowed
-    // mutably, `bytes` shared). Of those, the first `used` (≤ `N`) are then counted as
-    // initialized, and they were just written.
+    // `out` is borrowed mutably and `bytes` shared: `bytes` is not in `out`'s buffer.
+    // SAFETY: `reserve` made room for `N` bytes after `len`, not overlapping `bytes`; the first
+    // `used` (≤ `N`) of them, counted as initialized, were just written.
     unsafe {
         std::ptr::copy_nonoverlapping(bytes.as_ptr(), out.as_mut_ptr().add(len), N);
         out.set_len(len + used);
