@@ -26,6 +26,7 @@ pub struct Headers {
 impl Headers {
     /// Wraps a head's bytes and the (name, value) ranges found in them. `buf` is best given with
     /// room for `entries.len()` more [`ENTRY`]s (see [`buffer_for`](Headers::buffer_for)).
+    #[inline]
     pub(crate) fn from_parts(
         mut buf: Vec<u8>,
         entries: &[(Range<usize>, Range<usize>)],
@@ -56,6 +57,7 @@ impl Headers {
     }
 
     /// The bytes the ranges point into (the request line is in there too).
+    #[inline]
     pub(crate) fn buf(&self) -> &[u8] {
         &self.buf[..self.head_len]
     }

@@ -101,11 +101,13 @@ impl Request {
     }
 
     /// The method.
+    #[inline]
     pub fn method(&self) -> &Method {
         &self.method
     }
 
     /// The path of the target, still percent-encoded (`/` when an absolute-form target had none).
+    #[inline]
     pub fn path(&self) -> &str {
         if self.path.is_empty() {
             return "/";
@@ -132,11 +134,13 @@ impl Request {
     }
 
     /// The protocol version.
+    #[inline]
     pub fn version(&self) -> Version {
         self.version
     }
 
     /// The header fields.
+    #[inline]
     pub fn headers(&self) -> &Headers {
         &self.headers
     }

@@ -98,6 +98,7 @@ impl Response {
     }
 
     /// The status.
+    #[inline]
     pub fn status(&self) -> StatusCode {
         self.status
     }
