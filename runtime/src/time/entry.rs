@@ -213,6 +213,7 @@ impl TimerEntry {
     }
 
     /// True if the timer was filed and has fired since.
+    #[inline]
     pub(super) fn is_elapsed(&self) -> bool {
         self.registered && self.shared.is_fired()
     }

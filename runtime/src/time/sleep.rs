@@ -70,6 +70,7 @@ impl Sleep {
     }
 
     /// True if the deadline has passed and the timer fired.
+    #[inline]
     pub fn is_elapsed(&self) -> bool {
         self.entry.is_elapsed()
     }
