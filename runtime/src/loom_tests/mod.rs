@@ -10,8 +10,7 @@
 //!   to the inject queue (loom builds use a capacity of 4). Every task comes out exactly once;
 //! - `inject`: the inject queue's `push`, `push_batch`, `pop` and `pop_n` across threads;
 //! - `atomic_waker`: `register_by_ref` against `wake`: no wake-up is lost;
-//! - `park`: the thread parker's `unpark` against `park`, with and without the worker's yields before
-//!   sleeping: no wake-up is lost.
+//! - `park`: the thread parker's `unpark` against `park`: no wake-up is lost.
 //!
 //! Run them with
 //! `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test -p eddy-runtime --lib --release

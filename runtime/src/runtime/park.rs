@@ -9,26 +9,15 @@
 //! A worker's parker may also wait in the runtime's driver (`epoll_wait`) instead of the condvar, if no
 //! other thread is in it: state `PARKED_DRIVER`, woken through the driver's eventfd.
 //!
-//! Before sleeping on its condvar, a parker may first busy-wait up to [`SPIN_BEFORE_SLEEP`] (10 µs)
-//! for a token. The per-thread parker under `block_on` always does; a multi-thread worker does only
-//! when it is the last worker to go idle (see `scheduler/multi_thread/worker.rs`); nobody does before
-//! sleeping in the driver, where I/O events are the usual wake-up and a busy-wait in every idle gap
-//! would cost a server CPU. When the other side of a hand-off answers within microseconds (a request
-//! and its reply over channels between `block_on` and a task), the wake-up is caught awake: no futex
-//! wait and wake pair, and no wait for an idle CPU to come out of its halt, which on a quiet virtual
-//! machine costs tens of microseconds per wake-up (`mpsc_oneshot_request_reply_multi_threaded`: 1,000
-//! round trips in about 1.8 ms instead of 30–60 ms, Tokio 58 ms; BENCHMARKS.md). The spin does not
-//! `sched_yield`: a yielding thread that another process overtakes waits out that process's whole
-//! time slice and loses the wake-up preemption a sleeping thread gets (measured: with three yields
-//! before each worker park, eddy's run of Tokio's `notify_one_50` workload beside two busy processes
-//! took 16–36 ms per iteration instead of 4.5–11.5 ms).
-//! Only the last idle worker spins, so with more workers than cores the spinning never crowds out
-//! the workers that have tasks. And the spin is adaptive: when the thread that would answer shares
-//! this thread's CPU (more runnable threads than cores), a spin can only delay it, so every spin
-//! that misses doubles the number of parks that then sleep at once (up to 64), and a spin that
-//! catches its token resets that. Measured beside other busy processes: without the backoff, 1,000
-//! request/reply round trips took 24 ms instead of 4 ms, each side spinning out its 10 µs while the
-//! other waited for the CPU. Tokio does not spin.
+//! Parkers do not spin before sleeping, as Tokio's do not. Measured on a quiet machine with Tokio's
+//! sync benchmarks, a busy-wait of up to 10 µs before each condvar sleep (by `block_on`'s thread and
+//! the last worker to go idle, backing off when it kept missing) made `mpsc_contention_bounded`
+//! 1.5× slower (1.47–1.57 ms against 0.94–1.03 ms without; Tokio 1.0 ms): the spinning thread took
+//! CPU time the six workers on two cores needed. Request/reply between `block_on` and a worker gained
+//! little (19–28 ms against 23–35 ms per 1,000 round trips). Three `sched_yield`s before each worker
+//! park were worse still beside other busy processes (Tokio's `notify_one_50` workload on eddy:
+//! 16–36 ms per iteration against 4.5–11.5 ms), since a yielding thread that another process
+//! overtakes waits out that process's time slice.
 //!
 //! Each thread has one lazily made parker ([`current_unparker`]); `block_on` builds its waker from it, so
 //! waking a `block_on` future costs an atomic swap when the thread is running and a condvar signal only
@@ -49,25 +38,12 @@ const NOTIFIED: usize = 2;
 /// Asleep inside the driver (`epoll_wait`): woken through the driver's eventfd.
 const PARKED_DRIVER: usize = 3;
 
-/// How long a spinning parker busy-waits for a wake-up before it sleeps.
-pub(crate) const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(10);
-
-/// The most parks in a row that sleep without spinning after spins kept missing (a power of two).
-const MAX_SPIN_SKIP: u32 = 64;
-
 struct Inner {
     state: AtomicUsize,
     mutex: Mutex<()>,
     condvar: Condvar,
     /// The runtime's driver, which this parker may wait in if no other thread does.
     driver: Option<std::sync::Arc<driver::Shared>>,
-    /// Spin before sleeping in [`Parker::park`] (the per-thread parker's; not the others).
-    spin_before_sleep: bool,
-    /// Adaptive spinning (see the module docs): parks left that sleep without spinning, and how many
-    /// spins in a row found no token. Only the owning thread touches these; they steer a heuristic
-    /// and order nothing, so they are plain `std` atomics with relaxed access, outside loom's model.
-    spin_skip: std::sync::atomic::AtomicU32,
-    spin_misses: std::sync::atomic::AtomicU32,
 }
 
 impl std::fmt::Debug for Inner {
@@ -89,27 +65,18 @@ pub(crate) struct Unparker {
 }
 
 impl Parker {
+    pub(crate) fn new() -> Parker {
+        Parker::with_driver(None)
+    }
+
     /// A parker that waits in `driver` when it is free (a worker's or a current-thread core's).
     pub(crate) fn with_driver(driver: Option<std::sync::Arc<driver::Shared>>) -> Parker {
-        Parker::build(driver, false)
-    }
-
-    /// A thread's own parker (under `block_on` and the `blocking_*` calls): no driver, and it spins
-    /// up to [`SPIN_BEFORE_SLEEP`] for a wake-up before it sleeps.
-    fn for_thread() -> Parker {
-        Parker::build(None, true)
-    }
-
-    fn build(driver: Option<std::sync::Arc<driver::Shared>>, spin_before_sleep: bool) -> Parker {
         Parker {
             inner: Arc::new(Inner {
                 state: AtomicUsize::new(EMPTY),
                 mutex: Mutex::new(()),
                 condvar: Condvar::new(),
                 driver,
-                spin_before_sleep,
-                spin_skip: std::sync::atomic::AtomicU32::new(0),
-                spin_misses: std::sync::atomic::AtomicU32::new(0),
             }),
         }
     }
@@ -122,22 +89,17 @@ impl Parker {
 
     /// Blocks until unparked (returns at once if a token is waiting).
     pub(crate) fn park(&self) {
-        self.inner.park(None, self.inner.spin_before_sleep);
-    }
-
-    /// Like [`Parker::park`], but first spins up to [`SPIN_BEFORE_SLEEP`] looking for a token.
-    pub(crate) fn park_after_spin(&self) {
-        self.inner.park(None, true);
+        self.inner.park(None);
     }
 
     /// Blocks until unparked or `timeout` passed.
     pub(crate) fn park_timeout(&self, timeout: Duration) {
-        self.inner.park(Some(timeout), false);
+        self.inner.park(Some(timeout));
     }
 }
 
 impl Inner {
-    fn park(&self, timeout: Option<Duration>, spin: bool) {
+    fn park(&self, timeout: Option<Duration>) {
         if timeout == Some(Duration::ZERO) {
             // A maintenance turn: poll the driver (if free) for events and due timers without
             // sleeping, and leave any wake-up token for the next real park.
@@ -149,7 +111,11 @@ impl Inner {
             return;
         }
         // Fast path: consume a waiting token.
-        if self.try_consume_token() {
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, Acquire, Acquire)
+            .is_ok()
+        {
             return;
         }
         if let Some(shared) = &self.driver {
@@ -170,12 +136,6 @@ impl Inner {
                 self.state.swap(EMPTY, Acquire);
                 return;
             }
-        }
-        // About to sleep on the condvar (never in the driver: there, I/O events are what mostly
-        // wakes the thread, and a busy-wait before every `epoll_wait` would cost a server CPU in
-        // each idle gap): a spinning parker first busy-waits briefly for a token.
-        if spin && self.adaptive_spin() {
-            return;
         }
         let mut guard = self.mutex.lock();
         match self.state.compare_exchange(EMPTY, PARKED, Acquire, Acquire) {
@@ -209,57 +169,6 @@ impl Inner {
             }
             // Spurious wake-up: sleep again.
         }
-    }
-
-    fn try_consume_token(&self) -> bool {
-        self.state
-            .compare_exchange(NOTIFIED, EMPTY, Acquire, Acquire)
-            .is_ok()
-    }
-
-    /// Spins for a token unless recent spins kept missing: after `n` misses in a row the next `2^n`
-    /// parks (at most [`MAX_SPIN_SKIP`]) sleep at once. True if a token was consumed.
-    fn adaptive_spin(&self) -> bool {
-        use std::sync::atomic::Ordering::Relaxed as R;
-        let skip = self.spin_skip.load(R);
-        if skip > 0 {
-            self.spin_skip.store(skip - 1, R);
-            return false;
-        }
-        if self.spin_for_token() {
-            self.spin_misses.store(0, R);
-            return true;
-        }
-        let misses = (self.spin_misses.load(R) + 1).min(MAX_SPIN_SKIP.trailing_zeros());
-        self.spin_misses.store(misses, R);
-        self.spin_skip.store(1 << misses, R);
-        false
-    }
-
-    /// Busy-waits up to [`SPIN_BEFORE_SLEEP`] for a token, keeping the CPU (no `sched_yield`: a
-    /// yielding thread that another process's task overtakes waits out that task's whole time
-    /// slice, and loses the wake-up preemption a sleeping thread gets). True if one was consumed.
-    #[cfg(not(loom))]
-    fn spin_for_token(&self) -> bool {
-        let start = std::time::Instant::now();
-        loop {
-            // A relaxed load per pause; the CAS only when a token is there to take.
-            for _ in 0..16 {
-                if self.state.load(Relaxed) == NOTIFIED && self.try_consume_token() {
-                    return true;
-                }
-                std::hint::spin_loop();
-            }
-            if start.elapsed() >= SPIN_BEFORE_SLEEP {
-                return false;
-            }
-        }
-    }
-
-    /// Under loom, one more look stands for the spin: time means nothing to the model.
-    #[cfg(loom)]
-    fn spin_for_token(&self) -> bool {
-        self.try_consume_token()
     }
 
     fn unpark(&self) {
@@ -304,7 +213,7 @@ impl Wake for WakeUnpark {
 }
 
 thread_local! {
-    static CURRENT_PARKER: Parker = Parker::for_thread();
+    static CURRENT_PARKER: Parker = Parker::new();
     static CURRENT_WAKER: Waker = CURRENT_PARKER.with(|p| p.unparker().into_waker());
 }
 

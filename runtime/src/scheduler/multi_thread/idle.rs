@@ -18,14 +18,6 @@ use crate::loom::sync::Mutex;
 const UNPARK_SHIFT: usize = 16;
 const SEARCH_MASK: usize = (1 << UNPARK_SHIFT) - 1;
 
-/// What [`Idle::transition_worker_to_parked`] found.
-pub(crate) struct Parked {
-    /// It was the last searching worker: the caller must check all queues once more.
-    pub(crate) last_searcher: bool,
-    /// No other worker is awake now.
-    pub(crate) last_awake: bool,
-}
-
 pub(crate) struct Idle {
     /// `unparked << 16 | searching`.
     state: AtomicUsize,
@@ -71,16 +63,14 @@ impl Idle {
         num_searching(s) == 0 && num_unparked(s) < self.num_workers
     }
 
-    /// Records that worker `index` goes to sleep.
-    pub(crate) fn transition_worker_to_parked(&self, index: usize, is_searching: bool) -> Parked {
+    /// Records that worker `index` goes to sleep. Returns true if it was the last searching worker (the
+    /// caller must then check all queues once more).
+    pub(crate) fn transition_worker_to_parked(&self, index: usize, is_searching: bool) -> bool {
         let mut sleepers = self.sleepers.lock();
         let dec = (1 << UNPARK_SHIFT) | usize::from(is_searching);
         let prev = self.state.fetch_sub(dec, SeqCst);
         sleepers.push(index);
-        Parked {
-            last_searcher: is_searching && num_searching(prev) == 1,
-            last_awake: num_unparked(prev) == 1,
-        }
+        is_searching && num_searching(prev) == 1
     }
 
     /// Lets a worker start searching, unless half of the workers already are.

@@ -41,9 +41,6 @@ pub(crate) struct Core {
     lifo_enabled: bool,
     run_queue: Local,
     is_searching: bool,
-    /// Set when this worker went idle last of all: its first park spins briefly before sleeping
-    /// (see `runtime/park.rs`).
-    spin_before_sleep: bool,
     is_shutdown: bool,
     park: Option<Parker>,
     rand: FastRand,
@@ -73,7 +70,6 @@ impl Core {
             lifo_enabled: true,
             run_queue,
             is_searching: false,
-            spin_before_sleep: false,
             is_shutdown: false,
             park: Some(park),
             rand: FastRand::new(),
@@ -191,8 +187,7 @@ impl Context {
         }
         if core.transition_to_parked(&self.worker) {
             while !core.is_shutdown {
-                let spin = std::mem::take(&mut core.spin_before_sleep);
-                core = self.park_idle(core, spin);
+                core = self.park_timeout(core, None);
                 core.maintenance(&self.worker);
                 if core.transition_from_parked(&self.worker) {
                     break;
@@ -208,30 +203,15 @@ impl Context {
         core
     }
 
-    fn park_timeout(&self, core: Box<Core>, timeout: Option<std::time::Duration>) -> Box<Core> {
-        self.park_with(core, |park| match timeout {
-            Some(t) => park.park_timeout(t),
-            None => park.park(),
-        })
-    }
-
-    /// Parks until unparked, first spinning briefly for a wake-up if `spin`.
-    fn park_idle(&self, core: Box<Core>, spin: bool) -> Box<Core> {
-        self.park_with(core, |park| {
-            if spin {
-                park.park_after_spin()
-            } else {
-                park.park()
-            }
-        })
-    }
-
-    fn park_with(&self, mut core: Box<Core>, park_fn: impl FnOnce(&Parker)) -> Box<Core> {
+    fn park_timeout(&self, mut core: Box<Core>, timeout: Option<std::time::Duration>) -> Box<Core> {
         let park = core.park.take().expect("worker parker missing");
         // Leave the core in the context while asleep, so that wakes processed by this thread (later:
         // by the I/O driver it runs) land in the local queue.
         *self.core.borrow_mut() = Some(core);
-        park_fn(&park);
+        match timeout {
+            Some(t) => park.park_timeout(t),
+            None => park.park(),
+        }
         // Yielded tasks go back on the queue now that the drivers had their turn.
         context::wake_deferred();
         let mut core = self
@@ -379,14 +359,13 @@ impl Core {
         if self.has_tasks() || self.is_shutdown {
             return false;
         }
-        let parked = worker
+        let last_searcher = worker
             .handle
             .shared
             .idle
             .transition_worker_to_parked(worker.index, self.is_searching);
         self.is_searching = false;
-        self.spin_before_sleep = parked.last_awake;
-        if parked.last_searcher {
+        if last_searcher {
             worker.handle.notify_if_work_pending();
         }
         true
