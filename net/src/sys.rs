@@ -48,10 +48,10 @@ pub(crate) mod libc_or_direct {
         len: size_t,
         flags: c_int,
     ) -> ssize_t {
-        // SAFETY: the caller vouches for `buf`/`len` as the call requires; a null address with
-        // length 0 (sendto) or null address pointers (recvfrom) is exactly what glibc's own `send`
-        // and `recv` pass, so the kernel reads or writes nothing else. Every argument is widened to
-        // a full register (`c_long`), as the variadic `syscall` expects.
+        // Every argument is widened to a full register (`c_long`), as the variadic `syscall` expects.
+        // SAFETY: the caller vouches for `buf`/`len` as the call requires; a null address (length 0
+        // for sendto, null pointers for recvfrom) is what glibc's own `send` and `recv` pass, so the
+        // kernel touches nothing else.
         unsafe {
             syscall(
                 nr,
