@@ -5,8 +5,9 @@
 //! `Instant` it already has (the connection reads the clock once per batch of requests), so getting
 //! the value reads no clock at all until that second is over; then the wall clock is read and the
 //! string rebuilt. Each connection keeps a copy too ([`Stamps`]), so that a batch checks the date
-//! with one comparison and copies the thread's only when the second has changed. Per-thread rather than shared: no lock and no cache-line ping-pong between workers,
-//! at the price of each thread formatting its own copy once a second.
+//! with one comparison and copies the thread's only when the second has changed. Per-thread rather
+//! than shared: no lock and no cache-line ping-pong between workers, at the price of each thread
+//! formatting its own copy once a second.
 
 use eddy_runtime::time::Instant;
 use std::cell::RefCell;
