@@ -4,7 +4,11 @@
 //! wakers while they hold their lock and call them once it is dropped. The list is a fixed array on the
 //! stack: no allocation, and only the slots actually filled are written, read and dropped — an empty
 //! or one-waker list costs a few instructions, not a sweep of the whole array.
+//!
+//! Waking several tasks at once from a thread that is not one of their runtime's workers sends that
+//! runtime one unpark for the whole list (`scheduler/multi_thread/wake_batch.rs`).
 
+use crate::scheduler::multi_thread::RemoteWakeBatch;
 use std::mem::MaybeUninit;
 use std::task::Waker;
 
@@ -42,6 +46,8 @@ impl WakeList {
         let n = self.len;
         // Emptied first: if a waker panics, the ones after it are leaked, never read twice.
         self.len = 0;
+        // Several wakes from a thread outside a runtime unpark one of its workers once, at the end.
+        let _batch = (n > 1).then(RemoteWakeBatch::begin);
         for slot in &mut self.wakers[..n] {
             // SAFETY: slots below the old `len` were initialized by `push`, and each is read exactly
             // once: `len` is already 0, so neither a later `wake_all` nor `drop` sees this slot again

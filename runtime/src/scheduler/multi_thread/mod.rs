@@ -10,7 +10,8 @@
 //!   in cache; at most [`MAX_LIFO_POLLS_PER_TICK`] such hand-offs run in a row, so two tasks waking each
 //!   other cannot starve the rest;
 //! - yielded (woken by itself during its poll): to the back of the local queue;
-//! - spawned or woken from any other thread: to the inject queue, and one sleeping worker is woken.
+//! - spawned or woken from any other thread: to the inject queue, and one sleeping worker is woken
+//!   (once per burst when that thread wakes several tasks in a row: `wake_batch.rs`).
 //!
 //! Where a worker looks for its next task (`worker.rs`): every [`GLOBAL_QUEUE_INTERVAL`] ticks the inject
 //! queue first (so it is never starved by local work); otherwise the LIFO slot, the local queue, then a
@@ -27,6 +28,7 @@
 
 mod idle;
 pub(crate) mod queue;
+mod wake_batch;
 mod worker;
 
 use crate::blocking::{Mandatory, Spawner};
@@ -42,6 +44,7 @@ use std::future::Future;
 use std::io;
 use std::sync::Arc;
 
+pub(crate) use wake_batch::RemoteWakeBatch;
 pub(crate) use worker::{block_in_place, Context};
 
 /// Default ticks between two looks at the inject queue before the local one (Tokio's figure).
@@ -172,10 +175,13 @@ impl Handle {
         worker::schedule_task(self, task, is_yield);
     }
 
-    /// Pushes to the inject queue and wakes a worker if none is looking for work.
-    fn push_remote_task(&self, task: Notified) {
+    /// Pushes to the inject queue and wakes a worker if none is looking for work (at the end of the
+    /// caller's wake batch, if one is open: see `wake_batch.rs`).
+    fn push_remote_task(self: &Arc<Self>, task: Notified) {
         self.shared.inject.push(task);
-        self.notify_parked();
+        if !wake_batch::defer_unpark(self) {
+            self.notify_parked();
+        }
     }
 
     fn notify_parked(&self) {
