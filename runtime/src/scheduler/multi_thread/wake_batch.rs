@@ -10,7 +10,7 @@
 //! finds one task, hands off to the next worker when it starts running it, goes back to sleep, and the
 //! waking thread, once it runs again, finds nobody searching and unparks another worker for its next
 //! push. Measured on Tokio's `notify_waiters_10` workload with a fresh runtime per sample (2 cores,
-//! 6 workers): 250–330 worker parks per 500 wake-ups, against about 55 with batching, and the
+//! 6 workers): 230–380 worker parks per 500 wake-ups, against 50–70 with batching, and the
 //! iteration time halved.
 //!
 //! Within a batch, a push from a non-worker thread only queues the task; the unpark is sent once,
