@@ -69,14 +69,16 @@ async fn client(
     room: broadcast::Sender<Arc<Message>>,
 ) -> io::Result<()> {
     let _ = stream.set_nodelay(true);
-    // Subscribe before announcing, so the announcement is in order with what follows.
+    // Subscribe before announcing, so the announcement is in order with what follows; and announce
+    // before the welcome, so that once a client has its welcome, everyone who joins later subscribes
+    // after its announcement and is not told of it.
     let mut inbox = room.subscribe();
+    publish(&room, peer, format!("*** {peer} joined\n"));
     let (reader, mut writer) = stream.into_split();
     let mut lines = BufReader::new(reader).split(b'\n');
     writer
         .write_all(format!("*** welcome, you are {peer}\n").as_bytes())
         .await?;
-    publish(&room, peer, format!("*** {peer} joined\n"));
 
     let result = loop {
         eddy::select! {
