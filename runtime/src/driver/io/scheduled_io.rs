@@ -154,7 +154,8 @@ impl ScheduledIo {
             } else {
                 None
             };
-            (reader, writer, !w.list.is_empty())
+            // Live `ready()` futures: a freed slot stays in `list` and is listed in `free`.
+            (reader, writer, w.list.len() > w.free.len())
         };
         if let Some(wk) = reader {
             wk.wake();
@@ -293,3 +294,51 @@ impl ScheduledIo {
 /// The driver has shut down.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Shutdown;
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{Interest, Ready, ScheduledIo};
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+    use std::task::{Context, Wake, Waker};
+
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    /// Queues a `ready(READABLE)` waiter that counts its wake-ups; returns its slot and counter.
+    fn wait_readable(io: &ScheduledIo) -> (usize, Arc<Count>) {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let mut slot = None;
+        let polled = io.poll_ready_list(
+            &mut Context::from_waker(&waker),
+            Interest::READABLE,
+            &mut slot,
+        );
+        assert!(polled.is_pending());
+        (slot.unwrap(), count)
+    }
+
+    #[test]
+    fn ready_waiters_are_woken_around_freed_slots() {
+        let io = ScheduledIo::new();
+        let (gone, gone_count) = wait_readable(&io);
+        let (_stays, stays_count) = wait_readable(&io);
+        // The first future is dropped: its slot is freed while the second still waits.
+        io.remove_waiter(gone);
+        io.set_readiness(1, Ready::READABLE);
+        assert_eq!(stays_count.0.load(SeqCst), 1);
+        assert_eq!(gone_count.0.load(SeqCst), 0);
+        // A freed slot is reused by the next waiter, which is woken in turn.
+        io.clear_readiness(io.snapshot(Interest::READABLE));
+        let (reused, reused_count) = wait_readable(&io);
+        assert_eq!(reused, gone);
+        io.set_readiness(2, Ready::READABLE);
+        assert_eq!(reused_count.0.load(SeqCst), 1);
+    }
+}
