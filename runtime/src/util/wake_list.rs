@@ -67,33 +67,24 @@ impl Drop for WakeList {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::WakeList;
-    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use crate::util::counting_waker::Count;
     use std::sync::Arc;
-    use std::task::{Wake, Waker};
-
-    struct Count(AtomicUsize);
-
-    impl Wake for Count {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, SeqCst);
-        }
-    }
 
     #[test]
     fn wakes_each_once_and_on_drop() {
-        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let count = Count::new();
         let mut list = WakeList::new();
         for _ in 0..WakeList::CAP {
-            list.push(Waker::from(count.clone()));
+            list.push(count.waker());
         }
         assert!(!list.can_push());
         list.wake_all();
-        assert_eq!(count.0.load(SeqCst), WakeList::CAP);
+        assert_eq!(count.get(), WakeList::CAP);
         list.wake_all();
-        assert_eq!(count.0.load(SeqCst), WakeList::CAP);
-        list.push(Waker::from(count.clone()));
+        assert_eq!(count.get(), WakeList::CAP);
+        list.push(count.waker());
         drop(list);
-        assert_eq!(count.0.load(SeqCst), WakeList::CAP + 1);
+        assert_eq!(count.get(), WakeList::CAP + 1);
         // Every waker was consumed: only our own reference is left.
         assert_eq!(Arc::strong_count(&count), 1);
     }

@@ -298,22 +298,14 @@ pub(crate) struct Shutdown;
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::{Interest, Ready, ScheduledIo};
-    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use crate::util::counting_waker::Count;
     use std::sync::Arc;
-    use std::task::{Context, Wake, Waker};
-
-    struct Count(AtomicUsize);
-
-    impl Wake for Count {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, SeqCst);
-        }
-    }
+    use std::task::Context;
 
     /// Queues a `ready(READABLE)` waiter that counts its wake-ups; returns its slot and counter.
     fn wait_readable(io: &ScheduledIo) -> (usize, Arc<Count>) {
-        let count = Arc::new(Count(AtomicUsize::new(0)));
-        let waker = Waker::from(count.clone());
+        let count = Count::new();
+        let waker = count.waker();
         let mut slot = None;
         let polled = io.poll_ready_list(
             &mut Context::from_waker(&waker),
@@ -332,13 +324,13 @@ mod tests {
         // The first future is dropped: its slot is freed while the second still waits.
         io.remove_waiter(gone);
         io.set_readiness(1, Ready::READABLE);
-        assert_eq!(stays_count.0.load(SeqCst), 1);
-        assert_eq!(gone_count.0.load(SeqCst), 0);
+        assert_eq!(stays_count.get(), 1);
+        assert_eq!(gone_count.get(), 0);
         // A freed slot is reused by the next waiter, which is woken in turn.
         io.clear_readiness(io.snapshot(Interest::READABLE));
         let (reused, reused_count) = wait_readable(&io);
         assert_eq!(reused, gone);
         io.set_readiness(2, Ready::READABLE);
-        assert_eq!(reused_count.0.load(SeqCst), 1);
+        assert_eq!(reused_count.get(), 1);
     }
 }
