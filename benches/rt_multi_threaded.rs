@@ -19,13 +19,19 @@
 //! - `yield_many`: 200 tasks each yield 1,000 times.
 //! - `chained_spawn`: a chain of 1,000 tasks, each spawning the next.
 //!
-//! Tokio's benchmark runs 4 workers; here both runtimes get 2, the cores of the machine the
-//! targets are set for.
+//! As in Tokio's benchmark, each function builds its runtime (and starts any busy tasks) once, at
+//! its first sample, and runs every sample on it; a function filtered out builds nothing. Tokio's
+//! benchmark runs 4 workers; here both runtimes get 2, the cores of the machine the targets are
+//! set for.
 //!
 //! `cargo bench --bench rt_multi_threaded` runs it; `-- --test` runs every function once;
 //! `bench/micro.py` runs it in alternated rounds and writes the medians for `bench/run`.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+
+/// A criterion group holding one workload's `eddy` and `tokio` functions.
+type Group<'a> = BenchmarkGroup<'a, WallTime>;
 
 /// Worker threads of every runtime here.
 const NUM_WORKERS: usize = 2;
@@ -47,13 +53,15 @@ fn stall() {
 macro_rules! workloads {
     ($module:ident, $krate:ident) => {
         mod $module {
-            use super::{stall, NUM_SPAWN, NUM_WORKERS};
-            use criterion::Bencher;
+            use super::{stall, Group, NUM_SPAWN, NUM_WORKERS};
             use std::sync::atomic::Ordering::Relaxed;
             use std::sync::atomic::{AtomicBool, AtomicUsize};
             use std::sync::{mpsc, Arc};
             use $krate::runtime::{Builder, Runtime};
             use $krate::sync::oneshot;
+
+            /// Criterion function id: the runtime's crate name.
+            const ID: &str = stringify!($krate);
 
             fn rt() -> Runtime {
                 Builder::new_multi_thread()
@@ -63,70 +71,82 @@ macro_rules! workloads {
                     .unwrap()
             }
 
-            pub fn spawn_many_local(b: &mut Bencher<'_>) {
-                let rt = rt();
+            pub fn spawn_many_local(g: &mut Group<'_>) {
+                let mut rt = None;
                 let (tx, rx) = mpsc::sync_channel(1000);
                 let remaining = Arc::new(AtomicUsize::new(0));
-                b.iter(|| {
-                    remaining.store(NUM_SPAWN, Relaxed);
-                    rt.block_on(async {
+                g.bench_function(ID, |b| {
+                    let rt = rt.get_or_insert_with(self::rt);
+                    b.iter(|| {
+                        remaining.store(NUM_SPAWN, Relaxed);
+                        rt.block_on(async {
+                            for _ in 0..NUM_SPAWN {
+                                let tx = tx.clone();
+                                let remaining = remaining.clone();
+                                $krate::spawn(async move {
+                                    if remaining.fetch_sub(1, Relaxed) == 1 {
+                                        tx.send(()).unwrap();
+                                    }
+                                });
+                            }
+                            rx.recv().unwrap();
+                        });
+                    });
+                });
+            }
+
+            pub fn spawn_many_remote_idle(g: &mut Group<'_>) {
+                let mut rt = None;
+                let mut handles = Vec::with_capacity(NUM_SPAWN);
+                g.bench_function(ID, |b| {
+                    let rt = rt.get_or_insert_with(self::rt);
+                    b.iter(|| {
                         for _ in 0..NUM_SPAWN {
-                            let tx = tx.clone();
-                            let remaining = remaining.clone();
-                            $krate::spawn(async move {
-                                if remaining.fetch_sub(1, Relaxed) == 1 {
-                                    tx.send(()).unwrap();
+                            handles.push(rt.spawn(async {}));
+                        }
+                        rt.block_on(async {
+                            for h in handles.drain(..) {
+                                h.await.unwrap();
+                            }
+                        });
+                    });
+                });
+            }
+
+            pub fn spawn_many_remote_busy1(g: &mut Group<'_>) {
+                let mut rt = None;
+                let mut handles = Vec::with_capacity(NUM_SPAWN);
+                let busy = Arc::new(AtomicBool::new(true));
+                g.bench_function(ID, |b| {
+                    let rt = rt.get_or_insert_with(|| {
+                        let rt = self::rt();
+                        for _ in 0..2 * NUM_WORKERS {
+                            let busy = busy.clone();
+                            rt.spawn(async move {
+                                while busy.load(Relaxed) {
+                                    $krate::task::yield_now().await;
+                                    stall();
                                 }
                             });
                         }
-                        rx.recv().unwrap();
+                        rt
                     });
-                });
-            }
-
-            pub fn spawn_many_remote_idle(b: &mut Bencher<'_>) {
-                let rt = rt();
-                let mut handles = Vec::with_capacity(NUM_SPAWN);
-                b.iter(|| {
-                    for _ in 0..NUM_SPAWN {
-                        handles.push(rt.spawn(async {}));
-                    }
-                    rt.block_on(async {
-                        for h in handles.drain(..) {
-                            h.await.unwrap();
+                    let handle = rt.handle().clone();
+                    b.iter(|| {
+                        for _ in 0..NUM_SPAWN {
+                            handles.push(handle.spawn(async {}));
                         }
-                    });
-                });
-            }
-
-            pub fn spawn_many_remote_busy1(b: &mut Bencher<'_>) {
-                let rt = rt();
-                let handle = rt.handle().clone();
-                let mut handles = Vec::with_capacity(NUM_SPAWN);
-                let busy = Arc::new(AtomicBool::new(true));
-                for _ in 0..2 * NUM_WORKERS {
-                    let busy = busy.clone();
-                    rt.spawn(async move {
-                        while busy.load(Relaxed) {
-                            $krate::task::yield_now().await;
-                            stall();
-                        }
-                    });
-                }
-                b.iter(|| {
-                    for _ in 0..NUM_SPAWN {
-                        handles.push(handle.spawn(async {}));
-                    }
-                    rt.block_on(async {
-                        for h in handles.drain(..) {
-                            h.await.unwrap();
-                        }
+                        rt.block_on(async {
+                            for h in handles.drain(..) {
+                                h.await.unwrap();
+                            }
+                        });
                     });
                 });
                 busy.store(false, Relaxed);
             }
 
-            pub fn spawn_many_remote_busy2(b: &mut Bencher<'_>) {
+            pub fn spawn_many_remote_busy2(g: &mut Group<'_>) {
                 const NUM_SPAWN: usize = 1_000;
                 /// One link of a busy chain: spin, then hand over to a fresh task.
                 fn link(busy: Arc<AtomicBool>) {
@@ -137,83 +157,95 @@ macro_rules! workloads {
                         }
                     });
                 }
-                let rt = rt();
-                let handle = rt.handle().clone();
+                let mut rt = None;
                 let mut handles = Vec::with_capacity(NUM_SPAWN);
                 let busy = Arc::new(AtomicBool::new(true));
-                for _ in 0..NUM_WORKERS {
-                    let busy = busy.clone();
-                    rt.spawn(async move { link(busy) });
-                }
-                b.iter(|| {
-                    for _ in 0..NUM_SPAWN {
-                        handles.push(handle.spawn(async {}));
-                    }
-                    rt.block_on(async {
-                        for h in handles.drain(..) {
-                            h.await.unwrap();
+                g.bench_function(ID, |b| {
+                    let rt = rt.get_or_insert_with(|| {
+                        let rt = self::rt();
+                        for _ in 0..NUM_WORKERS {
+                            let busy = busy.clone();
+                            rt.spawn(async move { link(busy) });
                         }
+                        rt
+                    });
+                    let handle = rt.handle().clone();
+                    b.iter(|| {
+                        for _ in 0..NUM_SPAWN {
+                            handles.push(handle.spawn(async {}));
+                        }
+                        rt.block_on(async {
+                            for h in handles.drain(..) {
+                                h.await.unwrap();
+                            }
+                        });
                     });
                 });
                 busy.store(false, Relaxed);
             }
 
-            pub fn ping_pong(b: &mut Bencher<'_>) {
+            pub fn ping_pong(g: &mut Group<'_>) {
                 const NUM_PINGS: usize = 1_000;
-                let rt = rt();
+                let mut rt = None;
                 let (done_tx, done_rx) = mpsc::sync_channel(1000);
                 let remaining = Arc::new(AtomicUsize::new(0));
-                b.iter(|| {
-                    let done_tx = done_tx.clone();
-                    let remaining = remaining.clone();
-                    remaining.store(NUM_PINGS, Relaxed);
-                    rt.block_on(async {
-                        $krate::spawn(async move {
-                            for _ in 0..NUM_PINGS {
-                                let remaining = remaining.clone();
-                                let done_tx = done_tx.clone();
-                                $krate::spawn(async move {
-                                    let (ping_tx, ping_rx) = oneshot::channel::<()>();
-                                    let (pong_tx, pong_rx) = oneshot::channel::<()>();
+                g.bench_function(ID, |b| {
+                    let rt = rt.get_or_insert_with(self::rt);
+                    b.iter(|| {
+                        let done_tx = done_tx.clone();
+                        let remaining = remaining.clone();
+                        remaining.store(NUM_PINGS, Relaxed);
+                        rt.block_on(async {
+                            $krate::spawn(async move {
+                                for _ in 0..NUM_PINGS {
+                                    let remaining = remaining.clone();
+                                    let done_tx = done_tx.clone();
                                     $krate::spawn(async move {
-                                        ping_rx.await.unwrap();
-                                        pong_tx.send(()).unwrap();
+                                        let (ping_tx, ping_rx) = oneshot::channel::<()>();
+                                        let (pong_tx, pong_rx) = oneshot::channel::<()>();
+                                        $krate::spawn(async move {
+                                            ping_rx.await.unwrap();
+                                            pong_tx.send(()).unwrap();
+                                        });
+                                        ping_tx.send(()).unwrap();
+                                        pong_rx.await.unwrap();
+                                        if remaining.fetch_sub(1, Relaxed) == 1 {
+                                            done_tx.send(()).unwrap();
+                                        }
                                     });
-                                    ping_tx.send(()).unwrap();
-                                    pong_rx.await.unwrap();
-                                    if remaining.fetch_sub(1, Relaxed) == 1 {
-                                        done_tx.send(()).unwrap();
-                                    }
-                                });
-                            }
+                                }
+                            });
+                            done_rx.recv().unwrap();
                         });
-                        done_rx.recv().unwrap();
                     });
                 });
             }
 
-            pub fn yield_many(b: &mut Bencher<'_>) {
+            pub fn yield_many(g: &mut Group<'_>) {
                 const NUM_YIELD: usize = 1_000;
                 const TASKS: usize = 200;
-                let rt = rt();
+                let mut rt = None;
                 let (tx, rx) = mpsc::sync_channel(TASKS);
-                b.iter(|| {
-                    for _ in 0..TASKS {
-                        let tx = tx.clone();
-                        rt.spawn(async move {
-                            for _ in 0..NUM_YIELD {
-                                $krate::task::yield_now().await;
-                            }
-                            tx.send(()).unwrap();
-                        });
-                    }
-                    for _ in 0..TASKS {
-                        rx.recv().unwrap();
-                    }
+                g.bench_function(ID, |b| {
+                    let rt = rt.get_or_insert_with(self::rt);
+                    b.iter(|| {
+                        for _ in 0..TASKS {
+                            let tx = tx.clone();
+                            rt.spawn(async move {
+                                for _ in 0..NUM_YIELD {
+                                    $krate::task::yield_now().await;
+                                }
+                                tx.send(()).unwrap();
+                            });
+                        }
+                        for _ in 0..TASKS {
+                            rx.recv().unwrap();
+                        }
+                    });
                 });
             }
 
-            pub fn chained_spawn(b: &mut Bencher<'_>) {
+            pub fn chained_spawn(g: &mut Group<'_>) {
                 const CHAIN: usize = 1_000;
                 fn link(done: mpsc::SyncSender<()>, left: usize) {
                     if left == 0 {
@@ -222,13 +254,16 @@ macro_rules! workloads {
                         $krate::spawn(async move { link(done, left - 1) });
                     }
                 }
-                let rt = rt();
+                let mut rt = None;
                 let (done_tx, done_rx) = mpsc::sync_channel(1000);
-                b.iter(|| {
-                    let done_tx = done_tx.clone();
-                    rt.block_on(async {
-                        $krate::spawn(async move { link(done_tx, CHAIN) });
-                        done_rx.recv().unwrap();
+                g.bench_function(ID, |b| {
+                    let rt = rt.get_or_insert_with(self::rt);
+                    b.iter(|| {
+                        let done_tx = done_tx.clone();
+                        rt.block_on(async {
+                            $krate::spawn(async move { link(done_tx, CHAIN) });
+                            done_rx.recv().unwrap();
+                        });
                     });
                 });
             }
@@ -244,8 +279,8 @@ macro_rules! compare {
     ($c:ident, $($workload:ident),* $(,)?) => {
         $(
             let mut group = $c.benchmark_group(stringify!($workload));
-            group.bench_function("eddy", on_eddy::$workload);
-            group.bench_function("tokio", on_tokio::$workload);
+            on_eddy::$workload(&mut group);
+            on_tokio::$workload(&mut group);
             group.finish();
         )*
     };

@@ -12,9 +12,15 @@
 //! - `uncontended_*`: `block_on` sends 5,000 numbers itself, then receives them.
 //!
 //! The multi-thread runtimes have 6 workers, as in Tokio's benchmark (on a smaller machine that
-//! oversubscribes the cores for both alike). `cargo bench --bench sync_mpsc -- --test` runs each once.
+//! oversubscribes the cores for both alike). As in Tokio's benchmark, each function builds its
+//! runtime once, at its first sample, and runs every sample on it. `cargo bench --bench sync_mpsc --
+//! --test` runs each once.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+
+/// A criterion group holding one workload's `eddy` and `tokio` functions.
+pub type Group<'a> = BenchmarkGroup<'a, WallTime>;
 
 /// A 512-byte message.
 #[derive(Debug, Copy, Clone)]
@@ -49,10 +55,14 @@ const MESSAGES: usize = 5_000;
 macro_rules! workloads {
     ($module:ident, $krate:ident) => {
         pub mod $module {
+            use super::Group;
             use super::{MESSAGES, PER_SENDER, SENDERS, WORKERS};
-            use criterion::{black_box, Bencher};
+            use criterion::black_box;
             use $krate::runtime::{Builder, Runtime};
             use $krate::sync::mpsc;
+
+            /// Criterion function id: the runtime's crate name.
+            const ID: &str = stringify!($krate);
 
             pub fn rt() -> Runtime {
                 Builder::new_multi_thread()
@@ -61,18 +71,23 @@ macro_rules! workloads {
                     .unwrap()
             }
 
-            pub fn create_medium<const SIZE: usize>(b: &mut Bencher<'_>) {
-                b.iter(|| {
-                    black_box(&mpsc::channel::<super::Medium>(SIZE));
+            pub fn create_medium<const SIZE: usize>(g: &mut Group<'_>) {
+                g.bench_function(ID, |b| {
+                    b.iter(|| {
+                        black_box(&mpsc::channel::<super::Medium>(SIZE));
+                    });
                 });
             }
 
-            pub fn send_data<T: Default + Send + 'static, const SIZE: usize>(b: &mut Bencher<'_>) {
-                let rt = rt();
-                b.iter(|| {
-                    let (tx, mut rx) = mpsc::channel::<T>(SIZE);
-                    let _ = rt.block_on(tx.send(T::default()));
-                    rt.block_on(rx.recv()).unwrap();
+            pub fn send_data<T: Default + Send + 'static, const SIZE: usize>(g: &mut Group<'_>) {
+                let mut rt = None;
+                g.bench_function(ID, |b| {
+                    let rt = rt.get_or_insert_with(self::rt);
+                    b.iter(|| {
+                        let (tx, mut rx) = mpsc::channel::<T>(SIZE);
+                        let _ = rt.block_on(tx.send(T::default()));
+                        rt.block_on(rx.recv()).unwrap();
+                    });
                 });
             }
 
@@ -99,91 +114,103 @@ macro_rules! workloads {
                 }
             }
 
-            pub fn contention_bounded<const CAP: usize, const MANY: bool>(b: &mut Bencher<'_>) {
-                let rt = rt();
-                b.iter(|| {
-                    rt.block_on(async {
-                        let (tx, mut rx) = mpsc::channel::<usize>(CAP);
-                        spawn_senders(tx);
-                        if MANY {
-                            let mut buf = Vec::with_capacity(SENDERS * PER_SENDER);
-                            let mut total = 0;
-                            while total < SENDERS * PER_SENDER {
-                                total += rx.recv_many(&mut buf, SENDERS * PER_SENDER).await;
+            pub fn contention_bounded<const CAP: usize, const MANY: bool>(g: &mut Group<'_>) {
+                let mut rt = None;
+                g.bench_function(ID, |b| {
+                    let rt = rt.get_or_insert_with(self::rt);
+                    b.iter(|| {
+                        rt.block_on(async {
+                            let (tx, mut rx) = mpsc::channel::<usize>(CAP);
+                            spawn_senders(tx);
+                            if MANY {
+                                let mut buf = Vec::with_capacity(SENDERS * PER_SENDER);
+                                let mut total = 0;
+                                while total < SENDERS * PER_SENDER {
+                                    total += rx.recv_many(&mut buf, SENDERS * PER_SENDER).await;
+                                }
+                            } else {
+                                for _ in 0..SENDERS * PER_SENDER {
+                                    let _ = rx.recv().await;
+                                }
                             }
-                        } else {
-                            for _ in 0..SENDERS * PER_SENDER {
-                                let _ = rx.recv().await;
-                            }
-                        }
-                    })
+                        })
+                    });
                 });
             }
 
-            pub fn contention_unbounded<const MANY: bool>(b: &mut Bencher<'_>) {
-                let rt = rt();
-                b.iter(|| {
-                    rt.block_on(async {
-                        let (tx, mut rx) = mpsc::unbounded_channel::<usize>();
-                        spawn_unbounded_senders(tx);
-                        if MANY {
-                            let mut buf = Vec::with_capacity(SENDERS * PER_SENDER);
-                            let mut total = 0;
-                            while total < SENDERS * PER_SENDER {
-                                total += rx.recv_many(&mut buf, SENDERS * PER_SENDER).await;
+            pub fn contention_unbounded<const MANY: bool>(g: &mut Group<'_>) {
+                let mut rt = None;
+                g.bench_function(ID, |b| {
+                    let rt = rt.get_or_insert_with(self::rt);
+                    b.iter(|| {
+                        rt.block_on(async {
+                            let (tx, mut rx) = mpsc::unbounded_channel::<usize>();
+                            spawn_unbounded_senders(tx);
+                            if MANY {
+                                let mut buf = Vec::with_capacity(SENDERS * PER_SENDER);
+                                let mut total = 0;
+                                while total < SENDERS * PER_SENDER {
+                                    total += rx.recv_many(&mut buf, SENDERS * PER_SENDER).await;
+                                }
+                            } else {
+                                for _ in 0..SENDERS * PER_SENDER {
+                                    let _ = rx.recv().await;
+                                }
                             }
-                        } else {
-                            for _ in 0..SENDERS * PER_SENDER {
-                                let _ = rx.recv().await;
-                            }
-                        }
-                    })
+                        })
+                    });
                 });
             }
 
-            pub fn uncontended_bounded<const MANY: bool>(b: &mut Bencher<'_>) {
-                let rt = rt();
-                b.iter(|| {
-                    rt.block_on(async {
-                        let (tx, mut rx) = mpsc::channel::<usize>(1_000_000);
-                        for i in 0..MESSAGES {
-                            tx.send(i).await.unwrap();
-                        }
-                        if MANY {
-                            let mut buf = Vec::with_capacity(MESSAGES);
-                            let mut total = 0;
-                            while total < MESSAGES {
-                                total += rx.recv_many(&mut buf, MESSAGES).await;
+            pub fn uncontended_bounded<const MANY: bool>(g: &mut Group<'_>) {
+                let mut rt = None;
+                g.bench_function(ID, |b| {
+                    let rt = rt.get_or_insert_with(self::rt);
+                    b.iter(|| {
+                        rt.block_on(async {
+                            let (tx, mut rx) = mpsc::channel::<usize>(1_000_000);
+                            for i in 0..MESSAGES {
+                                tx.send(i).await.unwrap();
                             }
-                        } else {
-                            for _ in 0..MESSAGES {
-                                let _ = rx.recv().await;
+                            if MANY {
+                                let mut buf = Vec::with_capacity(MESSAGES);
+                                let mut total = 0;
+                                while total < MESSAGES {
+                                    total += rx.recv_many(&mut buf, MESSAGES).await;
+                                }
+                            } else {
+                                for _ in 0..MESSAGES {
+                                    let _ = rx.recv().await;
+                                }
                             }
-                        }
-                    })
+                        })
+                    });
                 });
             }
 
-            pub fn uncontended_unbounded<const MANY: bool>(b: &mut Bencher<'_>) {
-                let rt = rt();
-                b.iter(|| {
-                    rt.block_on(async {
-                        let (tx, mut rx) = mpsc::unbounded_channel::<usize>();
-                        for i in 0..MESSAGES {
-                            tx.send(i).unwrap();
-                        }
-                        if MANY {
-                            let mut buf = Vec::with_capacity(MESSAGES);
-                            let mut total = 0;
-                            while total < MESSAGES {
-                                total += rx.recv_many(&mut buf, MESSAGES).await;
+            pub fn uncontended_unbounded<const MANY: bool>(g: &mut Group<'_>) {
+                let mut rt = None;
+                g.bench_function(ID, |b| {
+                    let rt = rt.get_or_insert_with(self::rt);
+                    b.iter(|| {
+                        rt.block_on(async {
+                            let (tx, mut rx) = mpsc::unbounded_channel::<usize>();
+                            for i in 0..MESSAGES {
+                                tx.send(i).unwrap();
                             }
-                        } else {
-                            for _ in 0..MESSAGES {
-                                let _ = rx.recv().await;
+                            if MANY {
+                                let mut buf = Vec::with_capacity(MESSAGES);
+                                let mut total = 0;
+                                while total < MESSAGES {
+                                    total += rx.recv_many(&mut buf, MESSAGES).await;
+                                }
+                            } else {
+                                for _ in 0..MESSAGES {
+                                    let _ = rx.recv().await;
+                                }
                             }
-                        }
-                    })
+                        })
+                    });
                 });
             }
         }
@@ -197,8 +224,8 @@ workloads!(on_tokio, tokio);
 macro_rules! case {
     ($c:expr, $name:expr, $($f:tt)+) => {{
         let mut g = $c.benchmark_group($name);
-        g.bench_function("eddy", on_eddy::$($f)+);
-        g.bench_function("tokio", on_tokio::$($f)+);
+        on_eddy::$($f)+(&mut g);
+        on_tokio::$($f)+(&mut g);
         g.finish();
     }};
 }

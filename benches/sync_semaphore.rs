@@ -9,16 +9,26 @@
 //! - `uncontended_concurrent_single`: as 6 futures in one `join!` on a current-thread runtime;
 //! - `contended_concurrent_multi` / `contended_concurrent_single`: the same with 5 permits, so one of
 //!   the six waits.
+//!
+//! As in Tokio's benchmark, each function builds its runtime once, at its first sample, and runs
+//! every sample on it.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+
+/// A criterion group holding one workload's `eddy` and `tokio` functions.
+pub type Group<'a> = BenchmarkGroup<'a, WallTime>;
 
 macro_rules! workloads {
     ($module:ident, $krate:ident) => {
         pub mod $module {
-            use criterion::Bencher;
+            use super::Group;
             use std::sync::Arc;
             use $krate::runtime::{Builder, Runtime};
             use $krate::sync::Semaphore;
+
+            /// Criterion function id: the runtime's crate name.
+            const ID: &str = stringify!($krate);
 
             fn multi() -> Runtime {
                 Builder::new_multi_thread()
@@ -32,55 +42,65 @@ macro_rules! workloads {
                 drop(permit);
             }
 
-            pub fn uncontended(b: &mut Bencher<'_>) {
-                let rt = multi();
+            pub fn uncontended(g: &mut Group<'_>) {
+                let mut rt = None;
                 let s = Arc::new(Semaphore::new(10));
-                b.iter(|| {
-                    let s = s.clone();
-                    rt.block_on(async move {
-                        for _ in 0..6 {
-                            let permit = s.acquire().await;
-                            drop(permit);
-                        }
-                    })
+                g.bench_function(ID, |b| {
+                    let rt = rt.get_or_insert_with(multi);
+                    b.iter(|| {
+                        let s = s.clone();
+                        rt.block_on(async move {
+                            for _ in 0..6 {
+                                let permit = s.acquire().await;
+                                drop(permit);
+                            }
+                        })
+                    });
                 });
             }
 
-            pub fn concurrent_multi<const PERMITS: usize>(b: &mut Bencher<'_>) {
-                let rt = multi();
+            pub fn concurrent_multi<const PERMITS: usize>(g: &mut Group<'_>) {
+                let mut rt = None;
                 let s = Arc::new(Semaphore::new(PERMITS));
-                b.iter(|| {
-                    let s = s.clone();
-                    rt.block_on(async move {
-                        let spawn = |s: &Arc<Semaphore>| $krate::spawn(task(s.clone()));
-                        $krate::try_join!(
-                            spawn(&s),
-                            spawn(&s),
-                            spawn(&s),
-                            spawn(&s),
-                            spawn(&s),
-                            spawn(&s)
-                        )
-                        .unwrap();
-                    })
+                g.bench_function(ID, |b| {
+                    let rt = rt.get_or_insert_with(multi);
+                    b.iter(|| {
+                        let s = s.clone();
+                        rt.block_on(async move {
+                            let spawn = |s: &Arc<Semaphore>| $krate::spawn(task(s.clone()));
+                            $krate::try_join!(
+                                spawn(&s),
+                                spawn(&s),
+                                spawn(&s),
+                                spawn(&s),
+                                spawn(&s),
+                                spawn(&s)
+                            )
+                            .unwrap();
+                        })
+                    });
                 });
             }
 
-            pub fn concurrent_single<const PERMITS: usize>(b: &mut Bencher<'_>) {
-                let rt = Builder::new_current_thread().build().unwrap();
+            pub fn concurrent_single<const PERMITS: usize>(g: &mut Group<'_>) {
+                let mut rt = None;
                 let s = Arc::new(Semaphore::new(PERMITS));
-                b.iter(|| {
-                    let s = s.clone();
-                    rt.block_on(async move {
-                        $krate::join!(
-                            task(s.clone()),
-                            task(s.clone()),
-                            task(s.clone()),
-                            task(s.clone()),
-                            task(s.clone()),
-                            task(s.clone())
-                        );
-                    })
+                g.bench_function(ID, |b| {
+                    let rt =
+                        rt.get_or_insert_with(|| Builder::new_current_thread().build().unwrap());
+                    b.iter(|| {
+                        let s = s.clone();
+                        rt.block_on(async move {
+                            $krate::join!(
+                                task(s.clone()),
+                                task(s.clone()),
+                                task(s.clone()),
+                                task(s.clone()),
+                                task(s.clone()),
+                                task(s.clone())
+                            );
+                        })
+                    });
                 });
             }
         }
@@ -93,8 +113,8 @@ workloads!(on_tokio, tokio);
 macro_rules! case {
     ($c:expr, $name:expr, $($f:tt)+) => {{
         let mut g = $c.benchmark_group($name);
-        g.bench_function("eddy", on_eddy::$($f)+);
-        g.bench_function("tokio", on_tokio::$($f)+);
+        on_eddy::$($f)+(&mut g);
+        on_tokio::$($f)+(&mut g);
         g.finish();
     }};
 }
