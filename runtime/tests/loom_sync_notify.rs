@@ -1,6 +1,7 @@
 //! Loom models of `Notify`: `notify_one` racing a waiter (the lost-wakeup case), `notify_waiters`
-//! racing a created `Notified`, a notified waiter's drop passing the notification on, and
-//! `notify_waiters` racing a drop.
+//! racing a created `Notified`, a notified waiter's drop passing the notification on,
+//! `notify_waiters` racing a drop, and the lock-free `notify_waiters` (nobody queued) racing a waiter
+//! and a `notify_one`.
 #![cfg(loom)]
 
 use eddy_runtime::sync::Notify;
@@ -67,6 +68,30 @@ fn notify_waiters_races_drop() {
         let th = thread::spawn(move || n2.notify_waiters());
         drop(a);
         block_on(b);
+        th.join().unwrap();
+    });
+}
+
+/// `notify_waiters` with nobody queued takes no lock. First it races a waiter created before it
+/// (which completes wherever the call lands) and must leave no permit behind; then a queued waiter
+/// sees it race a `notify_one` (whichever comes first wakes the waiter, and the other then finds
+/// nobody queued).
+#[test]
+fn unlocked_notify_waiters_races_queueing_and_notify_one() {
+    loom::model(|| {
+        let notify = Arc::new(Notify::new());
+        let notified = notify.notified();
+        let n2 = notify.clone();
+        let th = thread::spawn(move || n2.notify_waiters());
+        block_on(notified);
+        th.join().unwrap();
+        // `notify_waiters` completed `notified` (it was created first) and left no permit.
+        let mut later = Box::pin(notify.notified());
+        assert!(!later.as_mut().enable(), "notify_waiters stored a permit");
+        let n3 = notify.clone();
+        let th = thread::spawn(move || n3.notify_one());
+        notify.notify_waiters();
+        block_on(later);
         th.join().unwrap();
     });
 }

@@ -16,9 +16,12 @@
 //! A [`Notified`] future records `calls` when it is *created*. When first polled (or
 //! [enabled](Notified::enable)) it is ready at once if `calls` moved since (a `notify_waiters` happened
 //! after its creation) or if it can consume the stored permit; otherwise it queues, tagged with the
-//! current `calls`. `notify_waiters` bumps `calls` under the lock and then wakes exactly the queued
-//! waiters tagged with an older or equal count, so waiters that queue while it is still waking (which
-//! see the new count) are not woken by it.
+//! current `calls`. With waiters queued, `notify_waiters` bumps `calls` under the lock and then wakes
+//! exactly the queued waiters tagged with an older or equal count, so waiters that queue while it is
+//! still waking (which see the new count) are not woken by it. With nobody queued it only bumps
+//! `calls`, by a compare-exchange and without the lock: a waiter queueing at the same moment changes
+//! the word (to `WAITING`, under the lock), so the exchange fails and the call takes the lock after
+//! all. A caller looping on `notify_waiters` so never holds up tasks that are queueing again.
 //!
 //! A queued `Notified` that was picked by `notify_one` but is dropped before it returned `Ready` passes
 //! the notification on to the next waiter (or stores it as the permit), so none is lost.
@@ -208,6 +211,17 @@ impl Notify {
     /// Futures returned by [`notified`](Notify::notified) before this call complete, even if they had
     /// not been polled yet. Later ones are not affected.
     pub fn notify_waiters(&self) {
+        // Nobody queued: bumping `calls` is all there is to do, and it needs no lock. A waiter that
+        // queues meanwhile sets `WAITING` under the lock, which makes this exchange fail; the lock
+        // then orders the two.
+        let mut cur = self.state.load(SeqCst);
+        while cur & STATE_MASK != WAITING {
+            let next = cur.wrapping_add(1 << CALLS_SHIFT);
+            match self.state.compare_exchange(cur, next, SeqCst, SeqCst) {
+                Ok(_) => return,
+                Err(actual) => cur = actual,
+            }
+        }
         let mut list = self.waiters.lock();
         // Bump `calls` under the lock, keeping the state bits.
         let prev = self.state.fetch_add(1 << CALLS_SHIFT, SeqCst);
