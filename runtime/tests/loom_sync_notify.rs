@@ -72,26 +72,26 @@ fn notify_waiters_races_drop() {
     });
 }
 
-/// `notify_waiters` with nobody queued takes no lock. First it races a waiter created before it
-/// (which completes wherever the call lands) and must leave no permit behind; then a queued waiter
-/// sees it race a `notify_one` (whichever comes first wakes the waiter, and the other then finds
-/// nobody queued).
+/// `notify_waiters` with nobody queued takes no lock and stores no permit. It races a `Notified`
+/// being created and queued (which it may or may not complete, depending on which came first);
+/// afterwards a fresh `Notified` finds no permit. That one, queued, then sees `notify_one` race
+/// another `notify_waiters`: whichever comes first wakes it, and the other finds nobody queued.
 #[test]
-fn unlocked_notify_waiters_races_queueing_and_notify_one() {
+fn unlocked_notify_waiters_stores_no_permit() {
     loom::model(|| {
         let notify = Arc::new(Notify::new());
-        let notified = notify.notified();
         let n2 = notify.clone();
         let th = thread::spawn(move || n2.notify_waiters());
-        block_on(notified);
+        let mut racing = Box::pin(notify.notified());
+        racing.as_mut().enable();
         th.join().unwrap();
-        // `notify_waiters` completed `notified` (it was created first) and left no permit.
-        let mut later = Box::pin(notify.notified());
-        assert!(!later.as_mut().enable(), "notify_waiters stored a permit");
+        drop(racing);
+        let mut fresh = Box::pin(notify.notified());
+        assert!(!fresh.as_mut().enable(), "notify_waiters stored a permit");
         let n3 = notify.clone();
         let th = thread::spawn(move || n3.notify_one());
         notify.notify_waiters();
-        block_on(later);
+        block_on(fresh);
         th.join().unwrap();
     });
 }
