@@ -9,8 +9,12 @@
 //! - At most half of the workers search at once, so stealing doesn't become a stampede.
 //! - The woken worker starts out searching. When the last searcher finds work, it wakes another worker,
 //!   so a burst of work spreads one worker at a time.
-//! - A worker going to sleep that was the last searcher re-checks every queue before it sleeps, so work
-//!   queued while everyone was about to sleep is never stranded.
+//! - A worker going to sleep when no other worker is searching (it was the last searcher, or it was
+//!   not searching and nobody else is) re-checks every queue before it sleeps, so work queued while
+//!   everyone was about to sleep is never stranded.
+//! - Whoever queues work and then asks whether to wake a sleeper reads the state word with a
+//!   read-modify-write, which orders its queue store before the read; the last searcher decrements
+//!   the word before it re-checks the queues. One of the two therefore sees the other.
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use crate::loom::sync::Mutex;
@@ -59,18 +63,28 @@ impl Idle {
     }
 
     fn notify_should_wake(&self) -> bool {
-        let s = self.state.load(SeqCst);
+        // A read-modify-write, not a load: the caller has just queued a task (a plain store into a
+        // local queue, or the inject queue's), and a load may be answered before that store is
+        // visible to other threads (a store buffer). Then a last searcher going to sleep could both
+        // miss the task when it re-checks the queues and still count as searching here, and nobody
+        // would run the task. The RMW is ordered with the sleeper's own RMW on this word, so one of
+        // the two sees the other (`loom_tests/idle.rs`).
+        let s = self.state.fetch_add(0, SeqCst);
         num_searching(s) == 0 && num_unparked(s) < self.num_workers
     }
 
-    /// Records that worker `index` goes to sleep. Returns true if it was the last searching worker (the
-    /// caller must then check all queues once more).
+    /// Records that worker `index` goes to sleep. Returns true if no worker is searching any more
+    /// (the caller must then check all queues once more).
+    ///
+    /// That includes a worker that was not searching itself: a searcher that found work just before
+    /// this call, and asked for a sleeper to wake while this worker still counted as awake, was
+    /// told there was none; the work it queued would then wait for it alone.
     pub(crate) fn transition_worker_to_parked(&self, index: usize, is_searching: bool) -> bool {
         let mut sleepers = self.sleepers.lock();
         let dec = (1 << UNPARK_SHIFT) | usize::from(is_searching);
         let prev = self.state.fetch_sub(dec, SeqCst);
         sleepers.push(index);
-        is_searching && num_searching(prev) == 1
+        num_searching(prev) == usize::from(is_searching)
     }
 
     /// Lets a worker start searching, unless half of the workers already are.

@@ -26,7 +26,7 @@
 //! 4. `Runtime::drop` waits for the worker threads through the blocking pool, then runs step 2's
 //!    cancellation once more from its own thread, as a net for tasks spawned during shutdown.
 
-mod idle;
+pub(crate) mod idle;
 pub(crate) mod queue;
 mod wake_batch;
 mod worker;
@@ -190,7 +190,8 @@ impl Handle {
         }
     }
 
-    /// Wakes a worker if any queue has work (called by the last searcher before it sleeps).
+    /// Wakes a worker if any queue has work (called by a worker that leaves no searcher behind when
+    /// it goes to sleep).
     fn notify_if_work_pending(&self) {
         let pending = self.shared.remotes.iter().any(|r| !r.steal.is_empty())
             || !self.shared.inject.is_empty();

@@ -359,13 +359,13 @@ impl Core {
         if self.has_tasks() || self.is_shutdown {
             return false;
         }
-        let last_searcher = worker
+        let none_searching = worker
             .handle
             .shared
             .idle
             .transition_worker_to_parked(worker.index, self.is_searching);
         self.is_searching = false;
-        if last_searcher {
+        if none_searching {
             worker.handle.notify_if_work_pending();
         }
         true
