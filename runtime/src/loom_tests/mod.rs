@@ -8,8 +8,8 @@
 //!   a loom `Arc` of its scheduler, so a leaked task is reported by loom as a leaked `Arc`);
 //! - `queue`: the worker's local queue: owner pushes and pops, a stealer's `steal_into`, and overflow
 //!   to the inject queue (loom builds use a capacity of 4). Every task comes out exactly once;
-//! - `idle`: the sleep protocol against a push into a local queue: a task queued while the last
-//!   searcher goes to sleep is always seen by one of the two;
+//! - `idle`: the sleep protocol against a push into a local queue: a task queued while the other
+//!   worker goes to sleep (as the last searcher, or not searching) is always seen by one of the two;
 //! - `inject`: the inject queue's `push`, `push_batch`, `pop` and `pop_n` across threads;
 //! - `atomic_waker`: `register_by_ref` against `wake`: no wake-up is lost;
 //! - `park`: the thread parker's `unpark` against `park`: no wake-up is lost.

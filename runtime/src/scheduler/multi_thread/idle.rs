@@ -13,8 +13,8 @@
 //!   not searching and nobody else is) re-checks every queue before it sleeps, so work queued while
 //!   everyone was about to sleep is never stranded.
 //! - Whoever queues work and then asks whether to wake a sleeper reads the state word with a
-//!   read-modify-write, which orders its queue store before the read; the last searcher decrements
-//!   the word before it re-checks the queues. One of the two therefore sees the other.
+//!   read-modify-write, which orders its queue store before the read; a worker going to sleep
+//!   decrements the word before it re-checks the queues. One of the two therefore sees the other.
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use crate::loom::sync::Mutex;
@@ -65,8 +65,8 @@ impl Idle {
     fn notify_should_wake(&self) -> bool {
         // A read-modify-write, not a load: the caller has just queued a task (a plain store into a
         // local queue, or the inject queue's), and a load may be answered before that store is
-        // visible to other threads (a store buffer). Then a last searcher going to sleep could both
-        // miss the task when it re-checks the queues and still count as searching here, and nobody
+        // visible to other threads (a store buffer). Then a worker going to sleep could both miss
+        // the task when it re-checks the queues and still count as awake or searching here, and nobody
         // would run the task. The RMW is ordered with the sleeper's own RMW on this word, so one of
         // the two sees the other (`loom_tests/idle.rs`).
         let s = self.state.fetch_add(0, SeqCst);
