@@ -91,6 +91,45 @@ macro_rules! workloads {
                 });
             }
 
+            /// The two receiver types, for [`receive`].
+            trait Receive {
+                async fn one(&mut self) -> Option<usize>;
+                async fn many(&mut self, buf: &mut Vec<usize>, limit: usize) -> usize;
+            }
+
+            impl Receive for mpsc::Receiver<usize> {
+                async fn one(&mut self) -> Option<usize> {
+                    self.recv().await
+                }
+                async fn many(&mut self, buf: &mut Vec<usize>, limit: usize) -> usize {
+                    self.recv_many(buf, limit).await
+                }
+            }
+
+            impl Receive for mpsc::UnboundedReceiver<usize> {
+                async fn one(&mut self) -> Option<usize> {
+                    self.recv().await
+                }
+                async fn many(&mut self, buf: &mut Vec<usize>, limit: usize) -> usize {
+                    self.recv_many(buf, limit).await
+                }
+            }
+
+            /// Receives `n` messages: one `recv` each, or (`many`) in `recv_many` batches of up to `n`.
+            async fn receive(rx: &mut impl Receive, n: usize, many: bool) {
+                if many {
+                    let mut buf = Vec::with_capacity(n);
+                    let mut total = 0;
+                    while total < n {
+                        total += rx.many(&mut buf, n).await;
+                    }
+                } else {
+                    for _ in 0..n {
+                        let _ = rx.one().await;
+                    }
+                }
+            }
+
             /// `SENDERS` tasks each sending `PER_SENDER` numbers into `tx`.
             fn spawn_senders(tx: mpsc::Sender<usize>) {
                 for _ in 0..SENDERS {
@@ -122,17 +161,7 @@ macro_rules! workloads {
                         rt.block_on(async {
                             let (tx, mut rx) = mpsc::channel::<usize>(CAP);
                             spawn_senders(tx);
-                            if MANY {
-                                let mut buf = Vec::with_capacity(SENDERS * PER_SENDER);
-                                let mut total = 0;
-                                while total < SENDERS * PER_SENDER {
-                                    total += rx.recv_many(&mut buf, SENDERS * PER_SENDER).await;
-                                }
-                            } else {
-                                for _ in 0..SENDERS * PER_SENDER {
-                                    let _ = rx.recv().await;
-                                }
-                            }
+                            receive(&mut rx, SENDERS * PER_SENDER, MANY).await;
                         })
                     });
                 });
@@ -146,17 +175,7 @@ macro_rules! workloads {
                         rt.block_on(async {
                             let (tx, mut rx) = mpsc::unbounded_channel::<usize>();
                             spawn_unbounded_senders(tx);
-                            if MANY {
-                                let mut buf = Vec::with_capacity(SENDERS * PER_SENDER);
-                                let mut total = 0;
-                                while total < SENDERS * PER_SENDER {
-                                    total += rx.recv_many(&mut buf, SENDERS * PER_SENDER).await;
-                                }
-                            } else {
-                                for _ in 0..SENDERS * PER_SENDER {
-                                    let _ = rx.recv().await;
-                                }
-                            }
+                            receive(&mut rx, SENDERS * PER_SENDER, MANY).await;
                         })
                     });
                 });
@@ -172,17 +191,7 @@ macro_rules! workloads {
                             for i in 0..MESSAGES {
                                 tx.send(i).await.unwrap();
                             }
-                            if MANY {
-                                let mut buf = Vec::with_capacity(MESSAGES);
-                                let mut total = 0;
-                                while total < MESSAGES {
-                                    total += rx.recv_many(&mut buf, MESSAGES).await;
-                                }
-                            } else {
-                                for _ in 0..MESSAGES {
-                                    let _ = rx.recv().await;
-                                }
-                            }
+                            receive(&mut rx, MESSAGES, MANY).await;
                         })
                     });
                 });
@@ -198,17 +207,7 @@ macro_rules! workloads {
                             for i in 0..MESSAGES {
                                 tx.send(i).unwrap();
                             }
-                            if MANY {
-                                let mut buf = Vec::with_capacity(MESSAGES);
-                                let mut total = 0;
-                                while total < MESSAGES {
-                                    total += rx.recv_many(&mut buf, MESSAGES).await;
-                                }
-                            } else {
-                                for _ in 0..MESSAGES {
-                                    let _ = rx.recv().await;
-                                }
-                            }
+                            receive(&mut rx, MESSAGES, MANY).await;
                         })
                     });
                 });
