@@ -17,7 +17,10 @@
 //! little (19–28 ms against 23–35 ms per 1,000 round trips). Three `sched_yield`s before each worker
 //! park were worse still beside other busy processes (Tokio's `notify_one_50` workload on eddy:
 //! 16–36 ms per iteration against 4.5–11.5 ms), since a yielding thread that another process
-//! overtakes waits out that process's time slice.
+//! overtakes waits out that process's time slice. A 5 µs wait by `block_on`'s thread alone, allowed
+//! only after sleeps of 20 µs or more, made `mpsc_contention_bounded_full` faster (3.47 → 1.78 ms)
+//! but one-worker request/reply slower (53 → 72 ms per 1,000 round trips): the waiting thread held
+//! the CPU the answering worker needed (`bench/notes.md` has this and other variants).
 //!
 //! Each thread has one lazily made parker ([`current_unparker`]); `block_on` builds its waker from it, so
 //! waking a `block_on` future costs an atomic swap when the thread is running and a condvar signal only
