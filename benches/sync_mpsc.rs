@@ -130,6 +130,16 @@ macro_rules! workloads {
                 }
             }
 
+            /// Benchmarks `body` as `ID`, each iteration one `block_on` on a runtime built at the
+            /// function's first sample.
+            fn on_runtime<F: std::future::Future>(g: &mut Group<'_>, body: impl Fn() -> F) {
+                let mut rt = None;
+                g.bench_function(ID, |b| {
+                    let rt = rt.get_or_insert_with(self::rt);
+                    b.iter(|| rt.block_on(body()));
+                });
+            }
+
             /// `SENDERS` tasks each sending `PER_SENDER` numbers into `tx`.
             fn spawn_senders(tx: mpsc::Sender<usize>) {
                 for _ in 0..SENDERS {
@@ -154,62 +164,38 @@ macro_rules! workloads {
             }
 
             pub fn contention_bounded<const CAP: usize, const MANY: bool>(g: &mut Group<'_>) {
-                let mut rt = None;
-                g.bench_function(ID, |b| {
-                    let rt = rt.get_or_insert_with(self::rt);
-                    b.iter(|| {
-                        rt.block_on(async {
-                            let (tx, mut rx) = mpsc::channel::<usize>(CAP);
-                            spawn_senders(tx);
-                            receive(&mut rx, SENDERS * PER_SENDER, MANY).await;
-                        })
-                    });
+                on_runtime(g, || async {
+                    let (tx, mut rx) = mpsc::channel::<usize>(CAP);
+                    spawn_senders(tx);
+                    receive(&mut rx, SENDERS * PER_SENDER, MANY).await;
                 });
             }
 
             pub fn contention_unbounded<const MANY: bool>(g: &mut Group<'_>) {
-                let mut rt = None;
-                g.bench_function(ID, |b| {
-                    let rt = rt.get_or_insert_with(self::rt);
-                    b.iter(|| {
-                        rt.block_on(async {
-                            let (tx, mut rx) = mpsc::unbounded_channel::<usize>();
-                            spawn_unbounded_senders(tx);
-                            receive(&mut rx, SENDERS * PER_SENDER, MANY).await;
-                        })
-                    });
+                on_runtime(g, || async {
+                    let (tx, mut rx) = mpsc::unbounded_channel::<usize>();
+                    spawn_unbounded_senders(tx);
+                    receive(&mut rx, SENDERS * PER_SENDER, MANY).await;
                 });
             }
 
             pub fn uncontended_bounded<const MANY: bool>(g: &mut Group<'_>) {
-                let mut rt = None;
-                g.bench_function(ID, |b| {
-                    let rt = rt.get_or_insert_with(self::rt);
-                    b.iter(|| {
-                        rt.block_on(async {
-                            let (tx, mut rx) = mpsc::channel::<usize>(1_000_000);
-                            for i in 0..MESSAGES {
-                                tx.send(i).await.unwrap();
-                            }
-                            receive(&mut rx, MESSAGES, MANY).await;
-                        })
-                    });
+                on_runtime(g, || async {
+                    let (tx, mut rx) = mpsc::channel::<usize>(1_000_000);
+                    for i in 0..MESSAGES {
+                        tx.send(i).await.unwrap();
+                    }
+                    receive(&mut rx, MESSAGES, MANY).await;
                 });
             }
 
             pub fn uncontended_unbounded<const MANY: bool>(g: &mut Group<'_>) {
-                let mut rt = None;
-                g.bench_function(ID, |b| {
-                    let rt = rt.get_or_insert_with(self::rt);
-                    b.iter(|| {
-                        rt.block_on(async {
-                            let (tx, mut rx) = mpsc::unbounded_channel::<usize>();
-                            for i in 0..MESSAGES {
-                                tx.send(i).unwrap();
-                            }
-                            receive(&mut rx, MESSAGES, MANY).await;
-                        })
-                    });
+                on_runtime(g, || async {
+                    let (tx, mut rx) = mpsc::unbounded_channel::<usize>();
+                    for i in 0..MESSAGES {
+                        tx.send(i).unwrap();
+                    }
+                    receive(&mut rx, MESSAGES, MANY).await;
                 });
             }
         }
