@@ -13,7 +13,9 @@
 //! `Notified`, because `notify_waiters` reaches every `Notified` created before it.
 //!
 //! Shortcut: the lock is `parking_lot::RwLock` directly, in loom builds too (the loom shim has no
-//! reader-writer lock); the watch channel is therefore not part of the loom models.
+//! reader-writer lock). The loom models (`runtime/tests/loom_sync_watch.rs`) therefore check the
+//! version word and the wake-ups, and borrow the value only when the other thread can no longer be
+//! inside `send`; that the version matches the value under the lock is outside what they check.
 
 use super::notify::Notify;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
