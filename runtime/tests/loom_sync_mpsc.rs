@@ -1,5 +1,5 @@
 //! Loom models of `mpsc`: concurrent sends across block boundaries, the last sender's drop racing a
-//! receive, a close racing a send, and `recv_many`'s batches (unbounded, and a full bounded channel
+//! receive, a waiting receiver woken only by messages (the load-only wake), a close racing a send, and `recv_many`'s batches (unbounded, and a full bounded channel
 //! whose sender waits). Run with
 //! `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release --test loom_sync_mpsc`.
 #![cfg(loom)]
@@ -28,6 +28,51 @@ fn mpsc_concurrent_senders() {
         th.join().unwrap();
         got.sort();
         assert_eq!(got, vec![1, 2, 3]);
+    });
+}
+
+/// The receiver waits while a sender that stays alive sends across a block boundary: only the
+/// message wakes (`wake_seq_cst`, a load when nobody is registered) can end each wait, since no
+/// sender drop comes before the last receive.
+#[test]
+fn mpsc_send_wakes_waiting_receiver() {
+    loom::model(|| {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let tx2 = tx.clone();
+        let th = thread::spawn(move || {
+            for i in 0..3 {
+                tx2.send(i).unwrap();
+            }
+            // `tx` is still held: this drop leaves the count above zero and wakes nobody.
+            drop(tx2);
+        });
+        for i in 0..3 {
+            assert_eq!(block_on(rx.recv()), Some(i));
+        }
+        drop(tx);
+        assert_eq!(block_on(rx.recv()), None);
+        th.join().unwrap();
+    });
+}
+
+/// The same with `recv_many`, whose re-check reads a whole block's ready word.
+#[test]
+fn mpsc_send_wakes_waiting_recv_many() {
+    loom::model(|| {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let tx2 = tx.clone();
+        let th = thread::spawn(move || {
+            for i in 0..3 {
+                tx2.send(i).unwrap();
+            }
+        });
+        let mut got = Vec::new();
+        while got.len() < 3 {
+            assert!(block_on(rx.recv_many(&mut got, 8)) > 0);
+        }
+        assert_eq!(got, vec![0, 1, 2]);
+        drop(tx);
+        th.join().unwrap();
     });
 }
 

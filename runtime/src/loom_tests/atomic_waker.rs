@@ -25,6 +25,12 @@ impl Event {
         self.waker.wake();
     }
 
+    /// Raises with the `wake_seq_cst` contract: a `SeqCst` read-modify-write publishes the event.
+    fn raise_seq_cst(&self) {
+        self.set.swap(true, SeqCst);
+        self.waker.wake_seq_cst();
+    }
+
     /// Waits for the event with the register-then-check protocol. loom reports a deadlock if the wake
     /// is lost.
     fn wait(&self) {
@@ -33,7 +39,8 @@ impl Event {
                 return Poll::Ready(());
             }
             self.waker.register_by_ref(cx.waker());
-            if self.set.load(Acquire) {
+            // `SeqCst`, as `wake_seq_cst` requires of the re-check.
+            if self.set.load(SeqCst) {
                 Poll::Ready(())
             } else {
                 Poll::Pending
@@ -80,6 +87,38 @@ fn two_wakers_race_register() {
         let other = thread::spawn(move || e.waker.wake());
         let e = ev.clone();
         let raiser = thread::spawn(move || e.raise());
+        ev.wait();
+        raiser.join().unwrap();
+        other.join().unwrap();
+        drop(ev.waker.take());
+    });
+}
+
+/// The load-only wake against a registration: the raiser either sees the registration or the
+/// registrant's re-check sees the event.
+#[test]
+fn register_races_wake_seq_cst() {
+    loom::model(|| {
+        let ev = Event::new();
+        let e = ev.clone();
+        let raiser = thread::spawn(move || e.raise_seq_cst());
+        ev.wait();
+        raiser.join().unwrap();
+        drop(ev.waker.take());
+    });
+}
+
+/// A waker left stored by an earlier registration (state `STORED`) is replaced while a load-only
+/// wake and a full wake race it.
+#[test]
+fn stored_waker_races_both_wakes() {
+    loom::model(|| {
+        let ev = Event::new();
+        ev.waker.register_by_ref(futures::task::noop_waker_ref());
+        let e = ev.clone();
+        let other = thread::spawn(move || e.waker.wake());
+        let e = ev.clone();
+        let raiser = thread::spawn(move || e.raise_seq_cst());
         ev.wait();
         raiser.join().unwrap();
         other.join().unwrap();

@@ -13,7 +13,11 @@
 //!   and the semaphore is idle (no message, and for the bounded flavour no reserved permit, remains).
 //!
 //! The receiver checks again after registering its waker, so a send or close racing the check is not
-//! lost (the sender pushes, then wakes; the receiver registers, then pops).
+//! lost (the sender pushes, then wakes; the receiver registers, then pops). A send wakes with
+//! [`AtomicWaker::wake_seq_cst`]: a plain load when the receiver has no waker stored, which is the
+//! common case while it keeps up (it registers only when it finds the queue empty). Its `SeqCst`
+//! contract is met by the list (`list.rs`, "Sending"). A sender's drop and a bounded permit given back
+//! after a close still wake with the read-modify-write `wake`.
 //!
 //! ## Layout
 //!
@@ -132,7 +136,9 @@ impl<T, S: Semaphore> Tx<T, S> {
     /// Queues `value` (the caller has passed the semaphore) and wakes the receiver.
     pub(crate) fn send(&self, value: T) {
         self.chan.tx.push(value);
-        self.chan.rx_waker.wake();
+        // `push` published the message with `SeqCst` read-modify-writes and the receiver re-checks
+        // with `SeqCst` loads after registering (`list.rs`): the load-only wake is enough.
+        self.chan.rx_waker.wake_seq_cst();
     }
 
     /// Wakes the receiver if it waits for the end and the semaphore became idle (a bounded permit was

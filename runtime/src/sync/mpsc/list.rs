@@ -13,11 +13,19 @@
 //!    On the way, a block whose slots are all written ("final") is passed over for good: `tail_block`
 //!    is CAS-moved past it, and the block is marked `RELEASED` with `observed_tail`, the value of
 //!    `tail_pos` right after the move.
-//! 3. Write the value into the slot, then set the slot's bit in the block's `ready` word (Release).
+//! 3. Write the value into the slot, then set the slot's bit in the block's `ready` word.
+//!
+//! Every step that makes a message visible (the `tail_pos` claim, linking a new block, the ready bit)
+//! is a `SeqCst` read-modify-write, and every load the receiver decides "empty" or "busy" from (`next`,
+//! `ready`, `tail_pos`) is `SeqCst`. That is what lets a sender skip waking when the receiver's waker
+//! slot reads idle ([`AtomicWaker::wake_seq_cst`](crate::util::atomic_waker::AtomicWaker)): the
+//! receiver registers before its last look, and one of the two sees the other. On x86 this costs
+//! nothing (the read-modify-writes are `lock`ed instructions anyway, and `SeqCst` loads are plain
+//! loads).
 //!
 //! ## Receiving (one thread at a time)
 //!
-//! The receiver reads index `index` once its ready bit is set (Acquire) and moves on; it never
+//! The receiver reads index `index` once its ready bit is set and moves on; it never
 //! waits inside the list. A claimed slot whose bit is not yet set reads as `Busy`. A batch read
 //! (`pop_many`, behind `recv_many`) loads the ready word once and takes the whole run of set bits
 //! from `index` on.
@@ -170,13 +178,13 @@ impl<T> Tx<T> {
         unsafe {
             let b = block.as_ref();
             b.slots[slot].with_mut(|p| (*p).write(value));
-            b.ready.fetch_or(1 << slot, Release);
+            b.ready.fetch_or(1 << slot, SeqCst);
         }
     }
 
     /// Number of messages ever claimed.
     pub(crate) fn tail_position(&self) -> usize {
-        self.tail_pos.load(Acquire)
+        self.tail_pos.load(SeqCst)
     }
 
     fn find_block(&self, index: usize) -> NonNull<Block<T>> {
@@ -224,7 +232,7 @@ impl<T> Tx<T> {
         loop {
             match at
                 .next
-                .compare_exchange(ptr::null_mut(), new.as_ptr(), AcqRel, Acquire)
+                .compare_exchange(ptr::null_mut(), new.as_ptr(), SeqCst, Acquire)
             {
                 Ok(_) => return first_next.unwrap_or(new.as_ptr()),
                 Err(actual) => {
@@ -276,7 +284,7 @@ impl<T> Rx<T> {
             if head.start.load(Relaxed) == start {
                 break;
             }
-            match NonNull::new(head.next.load(Acquire)) {
+            match NonNull::new(head.next.load(SeqCst)) {
                 Some(next) => self.head = next,
                 None => return self.empty_or_busy(tx),
             }
@@ -285,7 +293,7 @@ impl<T> Rx<T> {
         // SAFETY: as above.
         let head = unsafe { self.head.as_ref() };
         let slot = self.index & SLOT_MASK;
-        if head.ready.load(Acquire) & (1 << slot) == 0 {
+        if head.ready.load(SeqCst) & (1 << slot) == 0 {
             return self.empty_or_busy(tx);
         }
         // SAFETY: the ready bit (Acquire) says the sender finished writing this slot, and each slot is
@@ -308,7 +316,7 @@ impl<T> Rx<T> {
                 if head.start.load(Relaxed) == start {
                     break;
                 }
-                match NonNull::new(head.next.load(Acquire)) {
+                match NonNull::new(head.next.load(SeqCst)) {
                     Some(next) => self.head = next,
                     None => return n,
                 }
@@ -319,7 +327,7 @@ impl<T> Rx<T> {
             let slot = self.index & SLOT_MASK;
             // Written slots from `slot` on, up to the first gap (the `RELEASED` bit is masked off, so
             // the run cannot reach past the block's last slot).
-            let written = (head.ready.load(Acquire) & READY_MASK) >> slot;
+            let written = (head.ready.load(SeqCst) & READY_MASK) >> slot;
             let run = ((!written).trailing_zeros() as usize).min(limit - n);
             if run == 0 {
                 return n;
