@@ -314,20 +314,30 @@ impl WaiterState {
                         Err(actual) => cur = actual,
                     }
                 }
+                // Cloned before locking: the lock is held as briefly as possible, since the
+                // notifier needs it for every waiter it wakes.
+                let waker = waker.cloned();
                 let mut list = notify.waiters.lock();
                 let mut cur = notify.state.load(SeqCst);
                 loop {
                     if calls(cur) != created {
                         *self = WaiterState::Done;
+                        drop(list);
+                        drop(waker);
                         return Poll::Ready(());
                     }
                     let (next, ready) = match cur & STATE_MASK {
                         NOTIFIED => ((cur & !STATE_MASK) | EMPTY, true),
+                        // Others queued already: nothing to change (`WAITING` leaves only under
+                        // the lock we hold).
+                        WAITING => break,
                         _ => ((cur & !STATE_MASK) | WAITING, false),
                     };
                     match notify.state.compare_exchange(cur, next, SeqCst, SeqCst) {
                         Ok(_) if ready => {
                             *self = WaiterState::Done;
+                            drop(list);
+                            drop(waker);
                             return Poll::Ready(());
                         }
                         Ok(_) => break,
@@ -336,7 +346,7 @@ impl WaiterState {
                 }
                 let key = list.push_back(Waiter {
                     epoch: created,
-                    waker: waker.cloned(),
+                    waker,
                     // SAFETY: `signal` is pinned inside the future, whose destructor (`cancel`)
                     // removes this entry under the lock unless a notifier consumed the handle.
                     signal: unsafe { signal.get_ref().handle() },
