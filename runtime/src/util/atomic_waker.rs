@@ -36,8 +36,9 @@ pub(crate) struct AtomicWaker {
     waker: UnsafeCell<Option<Waker>>,
 }
 
-// SAFETY: the waker cell is only touched by the thread that moved the state out of IDLE/STORED (REGISTERING
-// for register, WAKING for take), so accesses are exclusive; `Waker` itself is Send + Sync.
+// SAFETY: the waker cell is only touched by the thread that moved the state out of IDLE or STORED
+// (to REGISTERING for register, to WAKING for take), so accesses are exclusive; `Waker` itself is
+// Send + Sync.
 unsafe impl Send for AtomicWaker {}
 // SAFETY: as above.
 unsafe impl Sync for AtomicWaker {}
