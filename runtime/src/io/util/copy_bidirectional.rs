@@ -94,6 +94,11 @@ where
 }
 
 /// [`copy_bidirectional`] with the buffer size of each direction given.
+///
+/// # Panics
+///
+/// Panics (when first polled) if either buffer size is zero, as Tokio's does: a zero-byte read
+/// would look like end of file.
 pub async fn copy_bidirectional_with_sizes<A, B>(
     a: &mut A,
     b: &mut B,
@@ -104,6 +109,14 @@ where
     A: AsyncRead + AsyncWrite + Unpin + ?Sized,
     B: AsyncRead + AsyncWrite + Unpin + ?Sized,
 {
+    assert!(
+        a_to_b_buf_size > 0,
+        "`a_to_b_buf_size` must be greater than 0"
+    );
+    assert!(
+        b_to_a_buf_size > 0,
+        "`b_to_a_buf_size` must be greater than 0"
+    );
     CopyBidirectional {
         a,
         b,
