@@ -229,6 +229,12 @@ impl CoreGuard<'_> {
                             if context::has_deferred() {
                                 cx.park(Some(std::time::Duration::ZERO));
                                 context::wake_deferred();
+                            } else if handle.woken.load(Acquire) {
+                                // The hook woke the future. A sleep would return at once on that
+                                // wake-up without turning the drivers, so a caller that calls
+                                // `block_on` in short bursts would never see a timer fire (Tokio's
+                                // `before_park_does_not_stall_spawned_timer`): turn them instead.
+                                cx.park(Some(std::time::Duration::ZERO));
                             } else {
                                 cx.park(None);
                             }
