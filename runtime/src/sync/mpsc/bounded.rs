@@ -63,6 +63,7 @@ impl chan::Semaphore for Bounded {
 /// assert_eq!(got, (0..10).collect::<Vec<_>>());
 /// # });
 /// ```
+#[track_caller]
 pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
     assert!(buffer > 0, "mpsc bounded channel requires buffer > 0");
     let (tx, rx) = chan::channel(Bounded {
