@@ -28,6 +28,13 @@ pub struct Registration {
     fd: RawFd,
 }
 
+// Unwind-safe, as Tokio's sockets are (Tokio's `unwindsafe` test checks it): a panic caught while a
+// socket is borrowed leaves nothing half-updated that a later call would misread. Readiness is one
+// atomic word; the registry and a descriptor's waker slots change by single assignments under the
+// driver's locks, and parking_lot locks do not poison.
+impl std::panic::UnwindSafe for Registration {}
+impl std::panic::RefUnwindSafe for Registration {}
+
 impl std::fmt::Debug for Registration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Registration")
