@@ -44,7 +44,9 @@ pub enum RuntimeFlavor {
 #[must_use = "dropping the guard leaves the runtime context at once"]
 pub struct EnterGuard<'a> {
     _guard: context::SetCurrentGuard,
-    _p: PhantomData<(&'a Handle, *const ())>,
+    /// `!Send` (it must be dropped on the thread that entered) but `Sync`, as Tokio's guard: a
+    /// `MutexGuard` marker has exactly those two.
+    _p: PhantomData<(&'a Handle, std::sync::MutexGuard<'static, ()>)>,
 }
 
 impl fmt::Debug for EnterGuard<'_> {
