@@ -35,6 +35,12 @@ pub use mutex::{
     MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
 };
 pub use notify::{Notified, Notify, OwnedNotified};
+
+/// The named futures of this module's primitives, at the path Tokio gives them
+/// (`tokio::sync::futures::Notified`); they are also re-exported from [`sync`](crate::sync) itself.
+pub mod futures {
+    pub use super::notify::{Notified, OwnedNotified};
+}
 pub use once_cell::{OnceCell, SetError};
 pub use rwlock::{
     OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
