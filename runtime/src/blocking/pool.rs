@@ -187,6 +187,11 @@ impl Drop for BlockingPool {
 }
 
 impl Spawner {
+    /// True once the pool shut down: it starts no more tasks (a task spawned now is cancelled).
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.inner.shared.lock().shutdown
+    }
+
     /// Spawns `f` as a blocking task of runtime `rt`.
     pub(crate) fn spawn_blocking<F, R>(
         &self,

@@ -16,7 +16,9 @@
 //!   written since the last one.
 //!
 //! The tasks are *mandatory* for the blocking pool: one queued when runtime shutdown begins still
-//! runs, so bytes reported written reach the file descriptor.
+//! runs, so bytes reported written reach the file descriptor. Once the pool has shut down, a read,
+//! write or flush fails with the runtime-shutdown error before it takes anything, as Tokio's do.
+//! The handle and the caller's bytes stay untouched.
 
 use std::future::Future;
 use std::io::{self, Read, Write};
@@ -118,6 +120,7 @@ impl<T: Read + Send + 'static> Blocking<T> {
                     if dst.remaining() == 0 {
                         return Poll::Ready(Ok(()));
                     }
+                    refuse_after_shutdown()?;
                     let want = dst.remaining().min(MAX_BUF);
                     self.start(true, move |inner, buf| buf.read_from(inner, want));
                 }
@@ -149,6 +152,7 @@ impl<T: Write + Send + 'static> Blocking<T> {
             match &mut self.state {
                 State::Lost => return Poll::Ready(Err(lost(None))),
                 State::Idle(_, buf) => {
+                    refuse_after_shutdown()?;
                     // Unread bytes of an earlier read (only for an inner object that both reads
                     // and writes) are dropped: the buffer now carries the write.
                     let n = buf.fill_from(src);
@@ -171,6 +175,7 @@ impl<T: Write + Send + 'static> Blocking<T> {
                 State::Lost => return Poll::Ready(Err(lost(None))),
                 State::Idle(..) if !self.need_flush => return Poll::Ready(Ok(())),
                 State::Idle(..) => {
+                    refuse_after_shutdown()?;
                     self.need_flush = false;
                     self.start(false, |inner, _| inner.flush());
                 }
@@ -184,12 +189,23 @@ impl<T: Write + Send + 'static> Blocking<T> {
     }
 }
 
+/// Fails with the runtime-shutdown error ([`is_rt_shutdown_err`](crate::runtime::is_rt_shutdown_err))
+/// if the current runtime's blocking pool has shut down: an operation started now would be
+/// cancelled, and a write would report bytes written that never reach the file descriptor.
+/// Checked before an operation takes the inner object or the caller's bytes, so both stay usable.
+fn refuse_after_shutdown() -> io::Result<()> {
+    let handle = crate::runtime::Handle::current();
+    if handle.inner.blocking_spawner().is_shutdown() {
+        return Err(crate::runtime::shutdown_error());
+    }
+    Ok(())
+}
+
 /// The error of an adapter whose blocking task did not hand its object back.
 fn lost(cause: Option<JoinError>) -> io::Error {
     match cause {
-        Some(e) if e.is_cancelled() => {
-            io::Error::other("blocking I/O was cancelled by runtime shutdown")
-        }
+        // Shutdown began between `refuse_after_shutdown` and the spawn.
+        Some(e) if e.is_cancelled() => crate::runtime::shutdown_error(),
         Some(_) => io::Error::other("blocking I/O panicked"),
         None => io::Error::other("the stream was lost by an earlier blocking I/O failure"),
     }
