@@ -315,15 +315,14 @@ impl WaiterState {
                     }
                 }
                 // Cloned before locking: the lock is held as briefly as possible, since the
-                // notifier needs it for every waiter it wakes.
+                // notifier needs it for every waiter it wakes. Declared before the guard, so on
+                // every early return it is dropped after the lock is released.
                 let waker = waker.cloned();
                 let mut list = notify.waiters.lock();
                 let mut cur = notify.state.load(SeqCst);
                 loop {
                     if calls(cur) != created {
                         *self = WaiterState::Done;
-                        drop(list);
-                        drop(waker);
                         return Poll::Ready(());
                     }
                     let (next, ready) = match cur & STATE_MASK {
@@ -336,8 +335,6 @@ impl WaiterState {
                     match notify.state.compare_exchange(cur, next, SeqCst, SeqCst) {
                         Ok(_) if ready => {
                             *self = WaiterState::Done;
-                            drop(list);
-                            drop(waker);
                             return Poll::Ready(());
                         }
                         Ok(_) => break,

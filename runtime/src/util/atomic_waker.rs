@@ -63,9 +63,8 @@ impl AtomicWaker {
                 .compare_exchange(expected, REGISTERING, SeqCst, Acquire)
             {
                 Ok(_) => break,
-                // The cell holds a waker and nobody else is in it: try again from that state.
-                Err(STORED) if expected == IDLE => expected = STORED,
-                Err(IDLE) if expected == STORED => expected = IDLE,
+                // Nobody else is in the cell (it holds a waker or not): try again from that state.
+                Err(actual) if actual & (REGISTERING | WAKING) == 0 => expected = actual,
                 Err(actual) if actual & WAKING != 0 => {
                     // A wake is in progress right now; it may have missed this waker, so wake it
                     // directly.

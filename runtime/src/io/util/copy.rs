@@ -24,9 +24,12 @@ pub(crate) struct CopyBuffer {
 }
 
 impl CopyBuffer {
+    /// A buffer of `size` bytes; callers check `size > 0` (a zero-byte read would look like end
+    /// of file).
     pub(crate) fn new(size: usize) -> Self {
+        debug_assert!(size > 0, "a copy buffer needs room for at least one byte");
         CopyBuffer {
-            buf: vec![0; size.max(1)].into_boxed_slice(),
+            buf: vec![0; size].into_boxed_slice(),
             pos: 0,
             cap: 0,
             read_done: false,
