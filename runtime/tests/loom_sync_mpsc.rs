@@ -31,6 +31,17 @@ fn mpsc_concurrent_senders() {
     });
 }
 
+/// Sends 0, 1, 2 on a clone of `tx` from another thread. The caller still holds `tx`, so the
+/// clone's drop leaves the sender count above zero and wakes nobody: only the messages do.
+fn send_three_from_clone(tx: &mpsc::UnboundedSender<i32>) -> thread::JoinHandle<()> {
+    let tx2 = tx.clone();
+    thread::spawn(move || {
+        for i in 0..3 {
+            tx2.send(i).unwrap();
+        }
+    })
+}
+
 /// The receiver waits while a sender that stays alive sends across a block boundary: only the
 /// message wakes (`wake_seq_cst`, a load when nobody is registered) can end each wait, since no
 /// sender drop comes before the last receive.
@@ -38,14 +49,7 @@ fn mpsc_concurrent_senders() {
 fn mpsc_send_wakes_waiting_receiver() {
     loom::model(|| {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let tx2 = tx.clone();
-        let th = thread::spawn(move || {
-            for i in 0..3 {
-                tx2.send(i).unwrap();
-            }
-            // `tx` is still held: this drop leaves the count above zero and wakes nobody.
-            drop(tx2);
-        });
+        let th = send_three_from_clone(&tx);
         for i in 0..3 {
             assert_eq!(block_on(rx.recv()), Some(i));
         }
@@ -60,12 +64,7 @@ fn mpsc_send_wakes_waiting_receiver() {
 fn mpsc_send_wakes_waiting_recv_many() {
     loom::model(|| {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let tx2 = tx.clone();
-        let th = thread::spawn(move || {
-            for i in 0..3 {
-                tx2.send(i).unwrap();
-            }
-        });
+        let th = send_three_from_clone(&tx);
         let mut got = Vec::new();
         while got.len() < 3 {
             assert!(block_on(rx.recv_many(&mut got, 8)) > 0);

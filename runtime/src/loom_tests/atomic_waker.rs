@@ -49,79 +49,60 @@ impl Event {
     }
 }
 
-/// One registrant, one waker thread.
-#[test]
-fn register_races_wake() {
-    loom::model(|| {
+/// One model: the owner waits (register, then re-check) while another thread raises the event with
+/// `raise`. With `preregistered`, a stale waker is stored first (the word starts out `STORED`);
+/// with `extra_wake`, a third thread calls `wake()` at the same time.
+fn model_wait(preregistered: bool, extra_wake: bool, raise: fn(&Event)) {
+    loom::model(move || {
         let ev = Event::new();
+        if preregistered {
+            ev.waker.register_by_ref(futures::task::noop_waker_ref());
+        }
+        let other = extra_wake.then(|| {
+            let e = ev.clone();
+            thread::spawn(move || e.waker.wake())
+        });
         let e = ev.clone();
-        let raiser = thread::spawn(move || e.raise());
+        let raiser = thread::spawn(move || raise(&e));
         ev.wait();
         raiser.join().unwrap();
+        if let Some(other) = other {
+            other.join().unwrap();
+        }
         // The slot may still hold the last registered waker; take it so it is dropped in the model.
         drop(ev.waker.take());
     });
+}
+
+/// One registrant, one waker thread.
+#[test]
+fn register_races_wake() {
+    model_wait(false, false, Event::raise);
 }
 
 /// A waker registered earlier is replaced by the one `block_on` registers while the wake is in
 /// flight; the stale one must not be the only one woken.
 #[test]
 fn reregister_races_wake() {
-    loom::model(|| {
-        let ev = Event::new();
-        ev.waker.register_by_ref(futures::task::noop_waker_ref());
-        let e = ev.clone();
-        let raiser = thread::spawn(move || e.raise());
-        ev.wait();
-        raiser.join().unwrap();
-        drop(ev.waker.take());
-    });
+    model_wait(true, false, Event::raise);
 }
 
 /// Two threads wake at once while the owner registers.
 #[test]
 fn two_wakers_race_register() {
-    loom::model(|| {
-        let ev = Event::new();
-        let e = ev.clone();
-        let other = thread::spawn(move || e.waker.wake());
-        let e = ev.clone();
-        let raiser = thread::spawn(move || e.raise());
-        ev.wait();
-        raiser.join().unwrap();
-        other.join().unwrap();
-        drop(ev.waker.take());
-    });
+    model_wait(false, true, Event::raise);
 }
 
 /// The load-only wake against a registration: the raiser either sees the registration or the
 /// registrant's re-check sees the event.
 #[test]
 fn register_races_wake_seq_cst() {
-    loom::model(|| {
-        let ev = Event::new();
-        let e = ev.clone();
-        let raiser = thread::spawn(move || e.raise_seq_cst());
-        ev.wait();
-        raiser.join().unwrap();
-        drop(ev.waker.take());
-    });
+    model_wait(false, false, Event::raise_seq_cst);
 }
 
 /// A waker left stored by an earlier registration (state `STORED`) is replaced while a load-only
 /// wake and a full wake race it.
 #[test]
 fn stored_waker_races_both_wakes() {
-    loom::model(|| {
-        let ev = Event::new();
-        ev.waker.register_by_ref(futures::task::noop_waker_ref());
-        let e = ev.clone();
-        let other = thread::spawn(move || e.waker.wake());
-        let e = ev.clone();
-        let raiser = thread::spawn(move || e.raise_seq_cst());
-        ev.wait();
-        raiser.join().unwrap();
-        other.join().unwrap();
-        drop(ev.waker.take());
-    });
+    model_wait(true, true, Event::raise_seq_cst);
 }
