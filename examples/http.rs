@@ -86,12 +86,22 @@ async fn route(mut req: Request) -> Response {
     }
 }
 
+/// Completes on Ctrl-C (SIGINT) or SIGTERM (`kill PID`, service managers).
+async fn stop_requested() -> io::Result<()> {
+    use eddy::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate())?;
+    eddy::select! {
+        res = eddy::signal::ctrl_c() => res,
+        _ = terminate.recv() => Ok(()),
+    }
+}
+
 async fn run(addr: String) -> io::Result<()> {
     let server = Server::bind(&addr).await?;
     println!("http listening on http://{}/", server.local_addr()?);
     server
         .with_graceful_shutdown(async {
-            if eddy::signal::ctrl_c().await.is_ok() {
+            if stop_requested().await.is_ok() {
                 println!("shutting down");
             }
         })

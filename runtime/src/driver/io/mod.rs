@@ -9,7 +9,9 @@
 //!
 //! [`Driver::turn`] waits in `epoll_wait`, then, for each event, stamps the registration's readiness with
 //! the turn's tick and wakes the tasks it satisfies. An eventfd, registered under a reserved token, lets
-//! other threads interrupt the wait ([`Handle::unpark`]).
+//! other threads interrupt the wait ([`Handle::unpark`]). Once a task of the runtime listens for a
+//! Unix signal, the process's signal pipe joins the set under another reserved token
+//! ([`Handle::watch_signals`]), and its events dispatch the signals (`crate::signal`).
 
 mod async_fd;
 mod ready;
@@ -33,8 +35,11 @@ use std::os::fd::RawFd;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The token of the eventfd; registration tokens never take this value (their index is < 2^32 - 1).
+/// The token of the eventfd. Registration tokens never take this value, nor the next: their index
+/// (the low 32 bits) is below 2^32 - 2.
 const WAKE_TOKEN: u64 = u64::MAX;
+/// The token of the process's signal pipe (`crate::signal`).
+const SIGNAL_TOKEN: u64 = u64::MAX - 1;
 /// Events taken from the kernel per `epoll_wait`.
 const EVENTS_CAPACITY: usize = 1024;
 
@@ -55,6 +60,9 @@ pub(crate) struct Handle {
     epoll: Epoll,
     waker: EventFd,
     registry: Mutex<Registry>,
+    /// Whether the signal pipe is in this epoll set (a lock, so that a second caller waits for the
+    /// first one's `epoll_ctl` and its outcome).
+    signals: Mutex<bool>,
 }
 
 /// The half that waits; owned by whichever thread parks on the driver.
@@ -73,6 +81,7 @@ impl Driver {
             epoll,
             waker,
             registry: Mutex::new(Registry::default()),
+            signals: Mutex::new(false),
         });
         Ok((
             Driver {
@@ -98,10 +107,15 @@ impl Driver {
             return false;
         }
         let mut dispatched = false;
+        let mut signals = false;
         let registry = self.handle.registry.lock();
         for ev in &self.events {
             let token = ev.u64;
             if token == WAKE_TOKEN {
+                continue;
+            }
+            if token == SIGNAL_TOKEN {
+                signals = true;
                 continue;
             }
             let index = token as u32 as usize;
@@ -117,6 +131,12 @@ impl Driver {
                 dispatched = true;
             }
         }
+        drop(registry);
+        if signals {
+            // Wakes listeners, possibly of other runtimes; outside the registry lock.
+            crate::signal::dispatch();
+            dispatched = true;
+        }
         dispatched
     }
 }
@@ -125,6 +145,21 @@ impl Handle {
     /// Wakes the thread blocked in `turn`, if any (else the next `turn` returns at once).
     pub(crate) fn unpark(&self) {
         self.waker.wake();
+    }
+
+    /// Adds the process's signal pipe (read end `fd`) to this epoll set, once. Its events make
+    /// [`Driver::turn`] dispatch the pending signals. The pipe stays in the set until the epoll
+    /// instance is closed with the runtime; it is never closed itself.
+    pub(crate) fn watch_signals(&self, fd: RawFd) -> io::Result<()> {
+        let mut watching = self.signals.lock();
+        if !*watching {
+            // Edge-triggered like every registration: adding a pipe that already holds bytes queues
+            // an event at once, so a signal delivered before this call is dispatched too.
+            self.epoll
+                .add(fd, sys::EPOLLIN | sys::EPOLLET, SIGNAL_TOKEN)?;
+            *watching = true;
+        }
+        Ok(())
     }
 
     /// Registers `fd`, edge-triggered for every kind of readiness.
@@ -138,7 +173,7 @@ impl Handle {
             let index = match reg.free.pop() {
                 Some(i) => i,
                 None => {
-                    if reg.slots.len() >= u32::MAX as usize - 1 {
+                    if reg.slots.len() >= u32::MAX as usize - 2 {
                         return Err(io::Error::other("too many I/O registrations"));
                     }
                     reg.slots.push(Slot {

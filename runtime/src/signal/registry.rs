@@ -1,0 +1,305 @@
+//! The process-wide signal table: the handler, the self-pipe, and the listeners of each signal.
+//!
+//! A signal handler may only call async-signal-safe functions, so it cannot wake a task itself. What
+//! it does instead, for whichever signal arrived:
+//! 1. sets that signal's `pending` flag (an atomic store);
+//! 2. writes one byte to a nonblocking pipe (`write(2)` is async-signal-safe; a full pipe already
+//!    holds a wake-up, so `EAGAIN` is ignored);
+//! 3. restores `errno`, which the interrupted code may be about to read.
+//!
+//! The pipe's read end is added to the epoll instance of every runtime that created a listener (one
+//! file descriptor may sit in any number of epoll sets). When it turns readable, whichever runtime
+//! sees the event first calls [`dispatch`]: it drains the pipe, then, for each signal whose
+//! `pending` flag it clears, bumps the signal's delivery count and wakes every listener, on any
+//! runtime. Draining before clearing the flags means that a signal arriving mid-dispatch is never
+//! lost: either its flag is seen now, or its byte lands after the drain and raises a new event.
+//!
+//! A listener is woken with the count-then-lock protocol: [`Slot::deliver`] bumps the count before
+//! it takes the waiter lock, and a listener stores its waker under that lock and reads the count
+//! again after releasing it. Either the dispatcher's lock comes second and it finds the waker, or
+//! the listener's re-read comes after the dispatcher's unlock, and so after the bump.
+//!
+//! A handler, once installed for a signal, stays for the life of the process, as Tokio's does: the
+//! signal's default action (terminating the process, for most) is gone from then on, even after
+//! every listener is dropped. The handler replaces any handler installed earlier by other code; it
+//! does not chain to it.
+
+use crate::util::wake_list::WakeList;
+use parking_lot::Mutex;
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::task::Waker;
+
+/// Table size: Linux numbers its signals 1 to 64 (`SIGRTMAX`).
+const SLOTS: usize = 65;
+
+/// One signal's state.
+pub(crate) struct Slot {
+    /// Set by the handler, cleared by [`dispatch`].
+    pending: AtomicBool,
+    /// The outcome of installing the handler: `Err(errno)` if `sigaction` refused.
+    installed: OnceLock<Result<(), i32>>,
+    /// How many times the signal was dispatched; a listener returns when it moves.
+    delivered: AtomicU64,
+    waiters: Mutex<Waiters>,
+}
+
+/// The listeners of one signal, each at a fixed index for its lifetime.
+#[derive(Default)]
+struct Waiters {
+    /// `None`: free, or a listener that is not waiting.
+    entries: Vec<Option<Waker>>,
+    free: Vec<usize>,
+}
+
+pub(crate) struct Globals {
+    read_fd: RawFd,
+    write_fd: RawFd,
+    slots: Box<[Slot]>,
+}
+
+static GLOBALS: OnceLock<io::Result<Globals>> = OnceLock::new();
+
+/// The table, made on first use (the pipe is created then).
+pub(crate) fn globals() -> io::Result<&'static Globals> {
+    match GLOBALS.get_or_init(new_globals) {
+        Ok(g) => Ok(g),
+        Err(e) => Err(io::Error::new(
+            e.kind(),
+            format!("could not create the signal pipe: {e}"),
+        )),
+    }
+}
+
+fn new_globals() -> io::Result<Globals> {
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: `fds` is a valid array of two ints for pipe2 to fill.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    let slots = (0..SLOTS)
+        .map(|_| Slot {
+            pending: AtomicBool::new(false),
+            installed: OnceLock::new(),
+            delivered: AtomicU64::new(0),
+            waiters: Mutex::new(Waiters::default()),
+        })
+        .collect();
+    // The two descriptors stay open for the life of the process: the handler may run at any time.
+    Ok(Globals {
+        read_fd: fds[0],
+        write_fd: fds[1],
+        slots,
+    })
+}
+
+extern "C" fn on_signal(signum: libc::c_int) {
+    // SAFETY: `__errno_location` returns this thread's errno slot, valid for the thread's life; it is
+    // read here and written back below so that the interrupted code sees its own value.
+    let errno = unsafe { *libc::__errno_location() };
+    // `OnceLock::get` is one atomic load: no lock, so it is safe in a handler. The handler is only
+    // installed after the table exists, so this finds it.
+    if let Some(Ok(g)) = GLOBALS.get() {
+        if let Some(slot) = g.slots.get(signum as usize) {
+            slot.pending.store(true, Ordering::SeqCst);
+        }
+        let byte = 1u8;
+        // SAFETY: `write_fd` is the pipe's write end, open for the life of the process; the buffer is
+        // one valid byte. `write(2)` is async-signal-safe. A full pipe (EAGAIN) already holds a
+        // wake-up, so the result is not needed.
+        unsafe { libc::write(g.write_fd, &byte as *const u8 as *const libc::c_void, 1) };
+    }
+    // SAFETY: as above; restores the value read on entry.
+    unsafe { *libc::__errno_location() = errno };
+}
+
+impl Globals {
+    /// The pipe's read end, for the I/O drivers to watch.
+    pub(crate) fn read_fd(&self) -> RawFd {
+        self.read_fd
+    }
+
+    /// The slot of `signum`, or an error if Linux has no such signal number.
+    pub(crate) fn slot(&'static self, signum: i32) -> io::Result<&'static Slot> {
+        usize::try_from(signum)
+            .ok()
+            .and_then(|i| self.slots.get(i))
+            .ok_or_else(|| io::Error::other(format!("signal {signum} is out of range (1 to 64)")))
+    }
+}
+
+impl Slot {
+    /// Installs the handler for `signum` (once; later calls return the first outcome).
+    pub(crate) fn install(&self, signum: i32) -> io::Result<()> {
+        let outcome = self.installed.get_or_init(|| {
+            // SAFETY: a zeroed `sigaction` is a valid starting value; it gets a handler with the
+            // plain `fn(c_int)` signature (no SA_SIGINFO) and an empty mask. SA_RESTART makes
+            // interrupted system calls on other threads resume instead of failing with EINTR.
+            let rc = unsafe {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as *const () as usize;
+                sa.sa_flags = libc::SA_RESTART;
+                libc::sigemptyset(&mut sa.sa_mask);
+                libc::sigaction(signum, &sa, std::ptr::null_mut())
+            };
+            if rc == -1 {
+                Err(io::Error::last_os_error().raw_os_error().unwrap_or(0))
+            } else {
+                Ok(())
+            }
+        });
+        outcome.map_err(|errno| {
+            io::Error::new(
+                io::Error::from_raw_os_error(errno).kind(),
+                format!(
+                    "could not install a handler for signal {signum}: {}",
+                    io::Error::from_raw_os_error(errno)
+                ),
+            )
+        })
+    }
+
+    /// The delivery count: a listener created now waits for it to move.
+    pub(crate) fn delivered(&self) -> u64 {
+        self.delivered.load(Ordering::SeqCst)
+    }
+
+    /// Adds a listener; returns its index in the waiter table.
+    pub(crate) fn add_listener(&self) -> usize {
+        let mut w = self.waiters.lock();
+        match w.free.pop() {
+            Some(i) => i,
+            None => {
+                w.entries.push(None);
+                w.entries.len() - 1
+            }
+        }
+    }
+
+    /// Removes the listener at `key` (and any waker it left).
+    pub(crate) fn remove_listener(&self, key: usize) {
+        let mut w = self.waiters.lock();
+        let waker = w.entries[key].take();
+        w.free.push(key);
+        drop(w);
+        drop(waker);
+    }
+
+    /// Stores `waker` for the listener at `key`, to be woken by the next delivery.
+    pub(crate) fn set_waker(&self, key: usize, waker: &Waker) {
+        let mut w = self.waiters.lock();
+        match &mut w.entries[key] {
+            Some(old) if old.will_wake(waker) => {}
+            entry => {
+                let old = entry.replace(waker.clone());
+                drop(w);
+                drop(old);
+            }
+        }
+    }
+
+    /// Counts one delivery and wakes every waiting listener.
+    fn deliver(&self) {
+        // The bump comes before the lock: see the module docs.
+        self.delivered.fetch_add(1, Ordering::SeqCst);
+        let mut list = WakeList::new();
+        let mut next = 0;
+        loop {
+            let mut w = self.waiters.lock();
+            while next < w.entries.len() && list.can_push() {
+                if let Some(waker) = w.entries[next].take() {
+                    list.push(waker);
+                }
+                next += 1;
+            }
+            let done = next >= w.entries.len();
+            drop(w);
+            list.wake_all();
+            if done {
+                return;
+            }
+        }
+    }
+}
+
+/// Drains the pipe and delivers every pending signal. Called by an I/O driver that saw the pipe's
+/// read end turn readable.
+pub(crate) fn dispatch() {
+    let Some(Ok(g)) = GLOBALS.get() else {
+        return;
+    };
+    let mut buf = [0u8; 64];
+    loop {
+        // SAFETY: `read_fd` is the pipe's read end, open for the life of the process; `buf` is a
+        // valid writable buffer of the given length.
+        let n = unsafe { libc::read(g.read_fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len()) };
+        if n > 0 {
+            continue;
+        }
+        if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+            continue;
+        }
+        // Drained (EAGAIN), or an error no retry would fix: the flags are checked either way.
+        break;
+    }
+    for slot in g.slots.iter() {
+        if slot.pending.swap(false, Ordering::SeqCst) {
+            slot.deliver();
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{Slot, Waiters};
+    use crate::util::counting_waker::Count;
+    use parking_lot::Mutex;
+    use std::sync::atomic::{AtomicBool, AtomicU64};
+    use std::sync::OnceLock;
+
+    fn slot() -> Slot {
+        Slot {
+            pending: AtomicBool::new(false),
+            installed: OnceLock::new(),
+            delivered: AtomicU64::new(0),
+            waiters: Mutex::new(Waiters::default()),
+        }
+    }
+
+    #[test]
+    fn listener_slots_are_reused_and_hold_no_waker_after_removal() {
+        let s = slot();
+        let count = Count::new();
+        let a = s.add_listener();
+        let b = s.add_listener();
+        s.set_waker(a, &count.waker());
+        s.remove_listener(a);
+        // The freed slot comes back, empty: the removed listener's waker is not woken.
+        assert_eq!(s.add_listener(), a);
+        s.set_waker(b, &count.waker());
+        s.deliver();
+        assert_eq!(count.get(), 1);
+        assert_eq!(s.delivered(), 1);
+        assert_eq!(s.waiters.lock().entries.len(), 2);
+    }
+
+    #[test]
+    fn a_delivery_takes_each_waker_once() {
+        let s = slot();
+        let count = Count::new();
+        let keys: Vec<_> = (0..40).map(|_| s.add_listener()).collect();
+        for &k in &keys {
+            s.set_waker(k, &count.waker());
+            // Storing the same waker again keeps one copy.
+            s.set_waker(k, &count.waker());
+        }
+        s.deliver();
+        assert_eq!(count.get(), 40);
+        // Woken listeners must store their waker again to hear the next delivery.
+        s.deliver();
+        assert_eq!(count.get(), 40);
+        assert_eq!(s.delivered(), 2);
+    }
+}
