@@ -153,7 +153,24 @@ impl fmt::Debug for Handle {
     }
 }
 
-/// Counters of a runtime (the stable subset of Tokio's `RuntimeMetrics`).
+/// Counters of a runtime: the stable part of Tokio's `RuntimeMetrics`, with the same names and
+/// meanings. Cheap to clone; it keeps reading the counters after the runtime is dropped (the final
+/// values then).
+///
+/// ```
+/// let rt = eddy::runtime::Builder::new_multi_thread()
+///     .worker_threads(2)
+///     .build()
+///     .unwrap();
+/// let metrics = rt.metrics();
+/// assert_eq!(metrics.num_workers(), 2);
+/// rt.block_on(async {
+///     eddy::spawn(async {}).await.unwrap();
+/// });
+/// drop(rt);
+/// // Every worker slept at least once (and was woken to shut down).
+/// assert!((0..2).all(|i| metrics.worker_park_count(i) >= 1));
+/// ```
 #[derive(Clone)]
 pub struct RuntimeMetrics {
     handle: scheduler::Handle,
@@ -168,6 +185,43 @@ impl RuntimeMetrics {
     /// Number of tasks spawned and not yet finished.
     pub fn num_alive_tasks(&self) -> usize {
         self.handle.num_alive_tasks()
+    }
+
+    /// Number of tasks in the runtime's global (inject) queue: spawned or woken from outside its
+    /// workers and not yet taken by one.
+    pub fn global_queue_depth(&self) -> usize {
+        self.handle.global_queue_depth()
+    }
+
+    /// How many times worker `worker` went to sleep for lack of work. The zero-timeout driver turns
+    /// a busy worker makes between task batches do not count.
+    ///
+    /// # Panics
+    /// If `worker` is not below [`num_workers`](Self::num_workers).
+    #[track_caller]
+    pub fn worker_park_count(&self, worker: usize) -> u64 {
+        self.handle.worker_metrics(worker).park_count()
+    }
+
+    /// How many times worker `worker` went to sleep plus how many times it woke up: odd while it
+    /// sleeps, even while it works.
+    ///
+    /// # Panics
+    /// If `worker` is not below [`num_workers`](Self::num_workers).
+    #[track_caller]
+    pub fn worker_park_unpark_count(&self, worker: usize) -> u64 {
+        self.handle.worker_metrics(worker).park_unpark_count()
+    }
+
+    /// The time worker `worker` spent awake, from its start or wake-up to its next sleep, up to its
+    /// last sleep (or its end). For the current-thread runtime: the time threads spent driving it in
+    /// `block_on` without sleeping.
+    ///
+    /// # Panics
+    /// If `worker` is not below [`num_workers`](Self::num_workers).
+    #[track_caller]
+    pub fn worker_total_busy_duration(&self, worker: usize) -> std::time::Duration {
+        self.handle.worker_metrics(worker).busy_duration()
     }
 }
 

@@ -19,12 +19,13 @@ use crate::scheduler::inject::Inject;
 use crate::task::list::OwnedTasks;
 use crate::task::raw::{Notified, RawTask, Schedule};
 use crate::task::{Id, JoinHandle};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll, Wake, Waker};
+use std::time::Instant;
 
 /// Default inject-queue-first cadence (Tokio's figure for this scheduler).
 pub(crate) const GLOBAL_QUEUE_INTERVAL: u32 = 31;
@@ -49,6 +50,8 @@ pub(crate) struct Handle {
     pub(crate) blocking: Spawner,
     pub(crate) driver: crate::driver::Handle,
     pub(crate) config: crate::scheduler::Config,
+    /// The counters of `RuntimeMetrics` (this scheduler counts as one worker).
+    pub(crate) metrics: crate::scheduler::metrics::WorkerMetrics,
 }
 
 /// The scheduler as the `Runtime` holds it.
@@ -62,6 +65,9 @@ pub(crate) struct CurrentThread {
 pub(crate) struct Context {
     handle: Arc<Handle>,
     core: RefCell<Option<Box<Core>>>,
+    /// When this thread took the core or last woke up: busy time runs from here to the next sleep
+    /// or to the end of `block_on`.
+    busy_since: Cell<Instant>,
 }
 
 impl CurrentThread {
@@ -79,6 +85,7 @@ impl CurrentThread {
             blocking,
             driver: driver.map(|d| d.handle.clone()).unwrap_or_default(),
             config,
+            metrics: Default::default(),
         });
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(64),
@@ -113,6 +120,7 @@ impl CurrentThread {
                     cx: crate::scheduler::Context::CurrentThread(Context {
                         handle: handle.clone(),
                         core: RefCell::new(Some(core)),
+                        busy_since: Cell::new(Instant::now()),
                     }),
                 };
                 return guard.block_on(future.as_mut());
@@ -147,6 +155,7 @@ impl CurrentThread {
         let cx = crate::scheduler::Context::CurrentThread(Context {
             handle: handle.clone(),
             core: RefCell::new(Some(core)),
+            busy_since: Cell::new(Instant::now()),
         });
         context::set_scheduler(&cx, || {
             handle.owned.close_and_shutdown_all();
@@ -176,6 +185,7 @@ impl Drop for CoreGuard<'_> {
             unreachable!()
         };
         if let Some(core) = cx.core.borrow_mut().take() {
+            cx.handle.metrics.add_busy(cx.busy_since.get());
             *self.scheduler.core.lock() = Some(core);
             for w in self.scheduler.waiters.lock().drain(..) {
                 w.unpark();
@@ -269,7 +279,11 @@ impl Context {
         };
         match timeout {
             Some(t) => park.park_timeout(t),
-            None => park.park(),
+            None => {
+                self.handle.metrics.about_to_park(self.busy_since.get());
+                park.park();
+                self.busy_since.set(self.handle.metrics.unparked());
+            }
         }
         self.core
             .borrow_mut()
@@ -295,6 +309,10 @@ impl Handle {
 
     pub(crate) fn num_alive_tasks(&self) -> usize {
         self.owned.len()
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.inject.len()
     }
 }
 

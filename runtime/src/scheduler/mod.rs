@@ -6,6 +6,7 @@
 
 pub(crate) mod current_thread;
 pub(crate) mod inject;
+pub(crate) mod metrics;
 pub(crate) mod multi_thread;
 
 use crate::blocking::Spawner;
@@ -103,6 +104,27 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => h.num_alive_tasks(),
             Handle::MultiThread(h) => h.num_alive_tasks(),
+        }
+    }
+
+    /// Tasks waiting in the inject queue (spawned or woken from outside the workers).
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        match self {
+            Handle::CurrentThread(h) => h.global_queue_depth(),
+            Handle::MultiThread(h) => h.global_queue_depth(),
+        }
+    }
+
+    /// The counters of worker `index`; panics if there is no such worker.
+    #[track_caller]
+    pub(crate) fn worker_metrics(&self, index: usize) -> &metrics::WorkerMetrics {
+        let (all, n) = match self {
+            Handle::CurrentThread(h) => (std::slice::from_ref(&h.metrics), 1),
+            Handle::MultiThread(h) => (&h.shared.worker_metrics[..], h.num_workers()),
+        };
+        match all.get(index) {
+            Some(m) => m,
+            None => panic!("worker index {index} out of range: the runtime has {n} worker(s)"),
         }
     }
 }

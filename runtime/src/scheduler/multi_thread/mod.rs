@@ -67,6 +67,8 @@ pub(crate) struct Shared {
     idle: idle::Idle,
     pub(crate) owned: OwnedTasks,
     is_shutdown: AtomicBool,
+    /// One per worker, by index (`RuntimeMetrics`).
+    pub(crate) worker_metrics: Box<[crate::scheduler::metrics::WorkerMetrics]>,
     /// Cores handed in by workers that stopped (shutdown step 2).
     #[allow(clippy::vec_box)]
     // Cores live in boxes so that moving one between threads is cheap.
@@ -113,6 +115,7 @@ impl MultiThread {
                 idle: idle::Idle::new(num_workers),
                 owned: OwnedTasks::new(num_workers * 4),
                 is_shutdown: AtomicBool::new(false),
+                worker_metrics: (0..num_workers).map(|_| Default::default()).collect(),
                 shutdown_cores: Mutex::new(Vec::with_capacity(num_workers)),
             },
             blocking,
@@ -154,6 +157,13 @@ impl MultiThread {
     ) -> F::Output {
         let _enter = context::enter_runtime(rt, true);
         crate::runtime::park::block_on(future)
+    }
+}
+
+impl Handle {
+    /// Tasks waiting in the inject queue.
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.shared.inject.len()
     }
 }
 

@@ -44,6 +44,9 @@ pub(crate) struct Core {
     is_shutdown: bool,
     park: Option<Parker>,
     rand: FastRand,
+    /// When this worker last woke up, or was built (the runtime starts its threads right after): its
+    /// busy time runs from here to its next sleep.
+    busy_since: std::time::Instant,
 }
 
 /// The per-thread scheduler context of a worker thread.
@@ -77,6 +80,7 @@ impl Core {
             batch_start: std::time::Instant::now(),
             avg_poll_ns: 0.0,
             global_queue_interval: super::GLOBAL_QUEUE_INTERVAL,
+            busy_since: std::time::Instant::now(),
         })
     }
 }
@@ -113,6 +117,10 @@ impl Context {
         &self.worker.handle
     }
 
+    fn metrics(&self) -> &crate::scheduler::metrics::WorkerMetrics {
+        &self.worker.handle.shared.worker_metrics[self.worker.index]
+    }
+
     fn run(&self, mut core: Box<Core>) -> Result<Box<Core>, ()> {
         while !core.is_shutdown {
             core.tick = core.tick.wrapping_add(1);
@@ -136,6 +144,7 @@ impl Context {
         }
         // Wakers of yielded tasks: their tasks are being cancelled anyway.
         context::wake_deferred();
+        self.metrics().add_busy(core.busy_since);
         core.pre_shutdown(&self.worker);
         self.worker.handle.shutdown_core(core);
         Err(())
@@ -185,7 +194,9 @@ impl Context {
             // The hook yielded a task: run it instead of sleeping.
             return self.park_timeout(core, Some(std::time::Duration::ZERO));
         }
+        let mut woke_at = None;
         if core.transition_to_parked(&self.worker) {
+            self.metrics().about_to_park(core.busy_since);
             while !core.is_shutdown {
                 core = self.park_timeout(core, None);
                 core.maintenance(&self.worker);
@@ -193,12 +204,14 @@ impl Context {
                     break;
                 }
             }
+            core.busy_since = self.metrics().unparked();
+            woke_at = Some(core.busy_since);
         }
         if let Some(f) = &self.handle().config.after_unpark {
             f();
         }
         // Time asleep is not poll time.
-        core.batch_start = std::time::Instant::now();
+        core.batch_start = woke_at.unwrap_or_else(std::time::Instant::now);
         core.polls = 0;
         core
     }
