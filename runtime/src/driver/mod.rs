@@ -46,6 +46,9 @@ pub(crate) struct Config {
     pub(crate) enable_io: bool,
     pub(crate) enable_time: bool,
     pub(crate) start_paused: bool,
+    /// `Builder::max_io_events_per_tick` and `max_io_events_per_busy_tick` (0: the default).
+    pub(crate) max_io_events_per_tick: usize,
+    pub(crate) max_io_events_per_busy_tick: usize,
 }
 
 impl Driver {
@@ -55,7 +58,15 @@ impl Driver {
         if !cfg.enable_io && !cfg.enable_time {
             return Ok(None);
         }
-        let (io, io_handle) = io::Driver::new()?;
+        let max_events = match cfg.max_io_events_per_tick {
+            0 => io::DEFAULT_MAX_EVENTS,
+            n => n,
+        };
+        let max_busy_events = match cfg.max_io_events_per_busy_tick {
+            0 => max_events,
+            n => n,
+        };
+        let (io, io_handle) = io::Driver::new(max_events, max_busy_events)?;
         let time = cfg.enable_time.then(|| {
             let (driver, handle) =
                 crate::time::Driver::new(crate::time::Clock::new(cfg.start_paused));

@@ -75,6 +75,7 @@ impl Epoll {
     pub(crate) fn wait(
         &self,
         events: &mut Vec<libc::epoll_event>,
+        max: usize,
         timeout: Option<Duration>,
     ) -> io::Result<()> {
         let ms = match timeout {
@@ -85,12 +86,13 @@ impl Epoll {
             }
         };
         events.clear();
-        // `events` has `capacity()` writable slots; the kernel fills at most that many and we set the
-        // length to what it reports.
+        // `events` has `capacity()` writable slots; the kernel fills at most `max` of them (never more
+        // than the capacity, nor than `i32::MAX`) and we set the length to what it reports.
+        let max = max.clamp(1, events.capacity().min(i32::MAX as usize));
         let n = match syscall!(epoll_wait(
             self.fd.as_raw_fd(),
             events.as_mut_ptr(),
-            events.capacity() as i32,
+            max as i32,
             ms
         )) {
             Ok(n) => n as usize,

@@ -46,6 +46,8 @@ pub struct Builder {
     after_unpark: Option<Callback>,
     global_queue_interval: Option<u32>,
     event_interval: Option<u32>,
+    max_io_events_per_tick: Option<usize>,
+    max_io_events_per_busy_tick: Option<usize>,
 }
 
 impl Builder {
@@ -77,6 +79,8 @@ impl Builder {
             after_unpark: None,
             global_queue_interval: None,
             event_interval: None,
+            max_io_events_per_tick: None,
+            max_io_events_per_busy_tick: None,
         }
     }
 
@@ -228,6 +232,43 @@ impl Builder {
         self
     }
 
+    /// The most I/O events one turn of the I/O driver takes from the kernel (one `epoll_wait`);
+    /// the rest wait for the next turn. Default 1024.
+    ///
+    /// # Panics
+    /// If `capacity` is 0.
+    ///
+    /// ```
+    /// let rt = eddy::runtime::Builder::new_current_thread()
+    ///     .enable_io()
+    ///     .max_io_events_per_tick(256)
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    #[track_caller]
+    pub fn max_io_events_per_tick(&mut self, capacity: usize) -> &mut Self {
+        assert!(capacity > 0, "max_io_events_per_tick must be non-zero");
+        self.max_io_events_per_tick = Some(capacity);
+        self
+    }
+
+    /// The most I/O events a turn takes when the worker making it still has tasks to run (the turns
+    /// it makes every [`event_interval`](Self::event_interval) tasks, which do not wait). Every task
+    /// such a turn wakes joins the worker's queue behind the ones already there; a smaller batch
+    /// leaves the other events in the kernel for later turns, so that under overload the queue does
+    /// not keep growing. A worker that is idle still takes up to
+    /// [`max_io_events_per_tick`](Self::max_io_events_per_tick). Default: the same as that.
+    ///
+    /// # Panics
+    /// If `capacity` is 0.
+    #[track_caller]
+    pub fn max_io_events_per_busy_tick(&mut self, capacity: usize) -> &mut Self {
+        assert!(capacity > 0, "max_io_events_per_busy_tick must be non-zero");
+        self.max_io_events_per_busy_tick = Some(capacity);
+        self
+    }
+
     fn scheduler_config(&self) -> scheduler::Config {
         let (gqi, ei) = match self.kind {
             Kind::CurrentThread => (
@@ -276,6 +317,8 @@ impl Builder {
             enable_io: self.enable_io,
             enable_time: self.enable_time,
             start_paused: self.start_paused,
+            max_io_events_per_tick: self.max_io_events_per_tick.unwrap_or(0),
+            max_io_events_per_busy_tick: self.max_io_events_per_busy_tick.unwrap_or(0),
         })?;
         match self.kind {
             Kind::CurrentThread => {

@@ -40,8 +40,8 @@ use std::time::Duration;
 const WAKE_TOKEN: u64 = u64::MAX;
 /// The token of the process's signal pipe (`crate::signal`).
 const SIGNAL_TOKEN: u64 = u64::MAX - 1;
-/// Events taken from the kernel per `epoll_wait`.
-const EVENTS_CAPACITY: usize = 1024;
+/// Events taken from the kernel per `epoll_wait`, unless `Builder::max_io_events_per_tick` says.
+pub(crate) const DEFAULT_MAX_EVENTS: usize = 1024;
 
 struct Slot {
     generation: u32,
@@ -69,11 +69,20 @@ pub(crate) struct Handle {
 pub(crate) struct Driver {
     handle: Arc<Handle>,
     events: Vec<libc::epoll_event>,
+    /// Events taken by a turn that may wait (the worker is idle) ...
+    max_events: usize,
+    /// ... and by one that does not (the worker still has tasks to run).
+    max_busy_events: usize,
     tick: u16,
 }
 
 impl Driver {
-    pub(crate) fn new() -> io::Result<(Driver, Arc<Handle>)> {
+    /// A driver taking up to `max_events` events per turn that may wait, and `max_busy_events` per
+    /// turn that does not (both at least 1).
+    pub(crate) fn new(
+        max_events: usize,
+        max_busy_events: usize,
+    ) -> io::Result<(Driver, Arc<Handle>)> {
         let epoll = Epoll::new()?;
         let waker = EventFd::new()?;
         epoll.add(waker.as_raw_fd(), sys::EPOLLIN | sys::EPOLLET, WAKE_TOKEN)?;
@@ -86,7 +95,9 @@ impl Driver {
         Ok((
             Driver {
                 handle: handle.clone(),
-                events: Vec::with_capacity(EVENTS_CAPACITY),
+                events: Vec::with_capacity(max_events.max(max_busy_events).max(1)),
+                max_events,
+                max_busy_events,
                 tick: 0,
             },
             handle,
@@ -97,7 +108,15 @@ impl Driver {
     /// live registration (so a waiting task may have been woken); the eventfd's own wake-ups and
     /// stale events do not count.
     pub(crate) fn turn(&mut self, timeout: Option<Duration>) -> bool {
-        if let Err(e) = self.handle.epoll.wait(&mut self.events, timeout) {
+        // A turn that does not wait is made by a worker with tasks still to run: every task the turn
+        // wakes joins them, so it takes a smaller batch if so configured and leaves the rest in the
+        // kernel for the next turn.
+        let max = if timeout == Some(Duration::ZERO) {
+            self.max_busy_events
+        } else {
+            self.max_events
+        };
+        if let Err(e) = self.handle.epoll.wait(&mut self.events, max, timeout) {
             // epoll_wait fails only on programming errors (EBADF, EFAULT, EINVAL); nothing a task could
             // do about it, and retrying would spin.
             panic!("epoll_wait failed: {e}");
@@ -232,3 +251,41 @@ impl Handle {
 }
 
 pub(crate) use crate::runtime::shutdown_error;
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::Driver;
+    use std::time::Duration;
+
+    /// A pipe with one byte in it: its read end is readable.
+    fn ready_pipe() -> [libc::c_int; 2] {
+        let mut fds = [0; 2];
+        // SAFETY: `fds` is a valid array of two ints for pipe2 to fill.
+        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+        // SAFETY: fds[1] is the write end just created; the buffer is one valid byte.
+        assert_eq!(unsafe { libc::write(fds[1], b"x".as_ptr().cast(), 1) }, 1);
+        fds
+    }
+
+    #[test]
+    fn a_turn_that_does_not_wait_takes_the_busy_batch() {
+        let (mut driver, handle) = Driver::new(8, 1).unwrap();
+        let pipes: Vec<_> = (0..3).map(|_| ready_pipe()).collect();
+        for p in &pipes {
+            handle.register(p[0]).unwrap();
+        }
+        // Busy: one event per turn; the others stay queued in the epoll instance.
+        driver.turn(Some(Duration::ZERO));
+        assert_eq!(driver.events.len(), 1);
+        // A turn that may wait takes up to the full batch: the two left.
+        driver.turn(Some(Duration::from_millis(1)));
+        assert_eq!(driver.events.len(), 2);
+        for p in pipes {
+            // SAFETY: both ends were opened above and are closed once, here.
+            unsafe {
+                libc::close(p[0]);
+                libc::close(p[1]);
+            }
+        }
+    }
+}
