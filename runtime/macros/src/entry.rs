@@ -15,6 +15,8 @@
 //! generics up to the parameter list, an optional `-> Type` and `where` clause, the body); everything but
 //! `async` and the body is given back untouched. `#[eddy::test]` also adds `#[::core::prelude::v1::test]`
 //! and pins the body behind `Pin<&mut dyn Future>`, so that each test does not instantiate `block_on` anew.
+//! `flavor = "local"` builds the same current-thread runtime through `build_local`, giving a
+//! `LocalRuntime`.
 //! On an error the function is still expanded (with the default configuration) next to the
 //! `compile_error!`, so that the user sees one precise error and IDEs keep working.
 
@@ -41,6 +43,8 @@ impl Kind {
 enum Flavor {
     CurrentThread,
     MultiThread,
+    /// A `LocalRuntime`: the current-thread scheduler, with `spawn_local` working everywhere.
+    Local,
 }
 
 /// The runtime the expansion builds, from the attribute's arguments.
@@ -307,8 +311,14 @@ impl ItemFn {
         };
         let mut builder = String::from(match config.flavor {
             Flavor::MultiThread => "$krate::runtime::Builder::new_multi_thread()",
-            Flavor::CurrentThread => "$krate::runtime::Builder::new_current_thread()",
+            Flavor::CurrentThread | Flavor::Local => {
+                "$krate::runtime::Builder::new_current_thread()"
+            }
         });
+        let build = match config.flavor {
+            Flavor::Local => ".build_local(::core::default::Default::default())",
+            Flavor::CurrentThread | Flavor::MultiThread => ".build()",
+        };
         if let Some(n) = config.worker_threads {
             builder.push_str(&format!(".worker_threads({n})"));
         }
@@ -325,7 +335,7 @@ impl ItemFn {
              {{
                  return {builder}
                      .enable_all()
-                     .build()
+                     {build}
                      .expect(\"Failed building the Runtime\")
                      .block_on(body);
              }}"
@@ -452,7 +462,7 @@ fn parse_args(kind: Kind, args: TokenStream) -> Result<Config, Error> {
 
     config.flavor = flavor.unwrap_or(config.flavor);
     match (config.flavor, worker_threads) {
-        (Flavor::CurrentThread, Some((_, span))) => {
+        (Flavor::CurrentThread | Flavor::Local, Some((_, span))) => {
             return Err(Error::new(
                 span,
                 format!(
@@ -504,15 +514,19 @@ fn parse_flavor(s: &str) -> Result<Flavor, String> {
     match s {
         "current_thread" => Ok(Flavor::CurrentThread),
         "multi_thread" => Ok(Flavor::MultiThread),
-        "single_thread" => Err("The single threaded runtime flavor is called `current_thread`.".into()),
+        "local" => Ok(Flavor::Local),
+        "single_thread" => {
+            Err("The single threaded runtime flavor is called `current_thread`.".into())
+        }
         "basic_scheduler" => {
             Err("The `basic_scheduler` runtime flavor has been renamed to `current_thread`.".into())
         }
-        "threaded_scheduler" => {
-            Err("The `threaded_scheduler` runtime flavor has been renamed to `multi_thread`.".into())
-        }
+        "threaded_scheduler" => Err(
+            "The `threaded_scheduler` runtime flavor has been renamed to `multi_thread`.".into(),
+        ),
         _ => Err(format!(
-            "No such runtime flavor `{s}`. The runtime flavors are `current_thread` and `multi_thread`."
+            "No such runtime flavor `{s}`. The runtime flavors are `current_thread`, `local`, and \
+             `multi_thread`."
         )),
     }
 }

@@ -44,9 +44,10 @@ use proc_macro::TokenStream;
 ///
 /// Arguments, all optional:
 ///
-/// - `flavor = "multi_thread"` (the default) or `flavor = "current_thread"`;
+/// - `flavor = "multi_thread"` (the default), `flavor = "current_thread"`, or `flavor = "local"` (a
+///   current-thread `LocalRuntime`, on which `eddy::task::spawn_local` works without a `LocalSet`);
 /// - `worker_threads = N` (multi-thread only; the default is one worker per core);
-/// - `start_paused = true` (current-thread only): start with the clock paused;
+/// - `start_paused = true` (current-thread and local only): start with the clock paused;
 /// - `name = "..."`: the runtime's name;
 /// - `crate = "path"`: where to find eddy if it is not the `::eddy` crate (for crates that rename it
 ///   or re-export it).

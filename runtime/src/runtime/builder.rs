@@ -269,6 +269,10 @@ impl Builder {
         self
     }
 
+    pub(crate) fn is_current_thread(&self) -> bool {
+        self.kind == Kind::CurrentThread
+    }
+
     fn scheduler_config(&self) -> scheduler::Config {
         let (gqi, ei) = match self.kind {
             Kind::CurrentThread => (

@@ -9,6 +9,7 @@
 pub(crate) mod builder;
 pub(crate) mod context;
 mod handle;
+mod local_runtime;
 pub(crate) mod park;
 mod shutdown_error;
 
@@ -16,6 +17,7 @@ pub use builder::Builder;
 pub use context::TryCurrentError;
 pub use handle::{EnterGuard, Handle, RuntimeFlavor, RuntimeMetrics};
 pub use id::Id;
+pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use shutdown_error::is_rt_shutdown_err;
 pub(crate) use shutdown_error::shutdown_error;
 
@@ -41,6 +43,26 @@ mod id {
             self.0.fmt(f)
         }
     }
+}
+
+/// The index of the worker thread this is called on, from 0 to `num_workers - 1` as
+/// [`RuntimeMetrics`]' per-worker counters number them; `None` on any other thread. Mirrors
+/// `tokio::runtime::worker_index`.
+///
+/// For the current-thread runtime (and [`LocalRuntime`]) the worker is whichever thread drives the
+/// runtime in `block_on`: `Some(0)` there, `None` on a second thread waiting in `block_on` while
+/// the first one drives. The thread that calls a multi-thread runtime's `block_on` is not one of its
+/// workers, and neither are the blocking pool's threads. A task may move between workers at an
+/// `.await`, so the answer holds until the next one.
+///
+/// ```
+/// let rt = eddy::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// let index = rt.block_on(async { eddy::spawn(async { eddy::runtime::worker_index() }).await });
+/// assert!(matches!(index.unwrap(), Some(0 | 1)));
+/// assert_eq!(eddy::runtime::worker_index(), None);
+/// ```
+pub fn worker_index() -> Option<usize> {
+    context::with_scheduler(|cx| cx.map(|cx| cx.worker_index()))
 }
 
 use crate::blocking::BlockingPool;

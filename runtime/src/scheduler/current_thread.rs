@@ -52,6 +52,8 @@ pub(crate) struct Handle {
     pub(crate) config: crate::scheduler::Config,
     /// The counters of `RuntimeMetrics` (this scheduler counts as one worker).
     pub(crate) metrics: crate::scheduler::metrics::WorkerMetrics,
+    /// Set when this scheduler is the core of a `LocalRuntime`: where `spawn_local` puts tasks.
+    pub(crate) local: std::sync::OnceLock<crate::task::LocalSpawner>,
 }
 
 /// The scheduler as the `Runtime` holds it.
@@ -86,6 +88,7 @@ impl CurrentThread {
             driver: driver.map(|d| d.handle.clone()).unwrap_or_default(),
             config,
             metrics: Default::default(),
+            local: std::sync::OnceLock::new(),
         });
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(64),

@@ -45,6 +45,15 @@ pub(crate) enum Context {
 }
 
 impl Context {
+    /// The index of the worker this thread runs (`runtime::worker_index`): the current-thread
+    /// scheduler is worker 0 on the thread that holds its core.
+    pub(crate) fn worker_index(&self) -> usize {
+        match self {
+            Context::CurrentThread(_) => 0,
+            Context::MultiThread(cx) => cx.worker_index(),
+        }
+    }
+
     /// True if this thread holds the scheduler's core (so it will turn the drivers and drain deferred
     /// wakes later); false, e.g., on a worker whose core `block_in_place` handed away.
     pub(crate) fn has_core(&self) -> bool {
@@ -104,6 +113,14 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => h.num_alive_tasks(),
             Handle::MultiThread(h) => h.num_alive_tasks(),
+        }
+    }
+
+    /// The `LocalRuntime` set that `spawn_local` reaches through this handle, if any.
+    pub(crate) fn local_spawner(&self) -> Option<&crate::task::LocalSpawner> {
+        match self {
+            Handle::CurrentThread(h) => h.local.get(),
+            Handle::MultiThread(_) => None,
         }
     }
 

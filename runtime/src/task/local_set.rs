@@ -96,11 +96,14 @@ impl Drop for Enter {
     }
 }
 
-/// Spawns a `!Send` future onto the current [`LocalSet`].
+/// Spawns a `!Send` future onto the current [`LocalSet`], or else onto the current
+/// [`LocalRuntime`](crate::runtime::LocalRuntime).
 ///
 /// # Panics
-/// Outside a `LocalSet` context (not inside `run_until`, `block_on` of a set, a set being awaited, or
-/// [`LocalSet::enter`]).
+/// Outside both: not inside a set's `run_until` or `block_on`, a set being awaited, or
+/// [`LocalSet::enter`]; and not inside a `LocalRuntime` (its `block_on`, a task it runs, or its
+/// [`enter`](crate::runtime::LocalRuntime::enter) guard). Also when the current runtime is a
+/// `LocalRuntime` created on another thread.
 #[track_caller]
 pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
 where
@@ -108,9 +111,58 @@ where
     F::Output: 'static,
 {
     let cx = CURRENT.with(|c| c.borrow().clone());
-    match cx {
-        Some(cx) => cx.spawn(future),
-        None => panic!("`spawn_local` called from outside of a `task::LocalSet`"),
+    if let Some(cx) = cx {
+        return cx.spawn(future);
+    }
+    let spawner = crate::runtime::context::with_current(|h| h.local_spawner().cloned());
+    match spawner {
+        Ok(Some(spawner)) => {
+            if spawner.owner != std::thread::current().id() {
+                panic!(
+                    "Local tasks can only be spawned on a LocalRuntime from the thread the runtime \
+                     was created on"
+                );
+            }
+            // SAFETY: this is the owning thread of the runtime's set (checked just above), which is
+            // what `spawn_on_owner` requires.
+            unsafe { spawner.spawn_on_owner(future) }
+        }
+        _ => panic!(
+            "`spawn_local` called from outside of a `task::LocalSet` or `runtime::LocalRuntime`"
+        ),
+    }
+}
+
+/// A `Send` way to reach a [`LocalSet`] from its runtime's handle, for
+/// [`LocalRuntime`](crate::runtime::LocalRuntime): the set's shared half and the thread that owns it.
+#[derive(Clone)]
+pub(crate) struct LocalSpawner {
+    shared: Arc<Shared>,
+    /// The thread the set was created on, and so the only one that can drive it (the set is
+    /// `!Send`).
+    pub(crate) owner: std::thread::ThreadId,
+}
+
+impl LocalSpawner {
+    /// Spawns `future` onto the set: queued on its remote queue (or run at once if the set was
+    /// dropped: the task is then cancelled here).
+    ///
+    /// # Safety
+    /// The caller runs on `self.owner`. The future is `!Send`: it is created on the calling thread,
+    /// and the set, which polls and drops its tasks on its own thread only, must live there too.
+    pub(crate) unsafe fn spawn_on_owner<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let (join, notified) = self
+            .shared
+            .owned
+            .bind(future, self.shared.clone(), Id::next());
+        if let Some(task) = notified {
+            self.shared.schedule(task);
+        }
+        join
     }
 }
 
@@ -165,6 +217,14 @@ impl LocalSet {
         F::Output: 'static,
     {
         self.context.spawn(future)
+    }
+
+    /// The `Send` handle a `LocalRuntime` keeps in its runtime handle to reach this set.
+    pub(crate) fn spawner(&self) -> LocalSpawner {
+        LocalSpawner {
+            shared: self.context.shared.clone(),
+            owner: std::thread::current().id(),
+        }
     }
 
     /// Runs `future` to completion on `rt`, driving this set's tasks meanwhile.

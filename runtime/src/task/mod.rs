@@ -37,6 +37,7 @@ pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join::JoinHandle;
 pub use join_set::JoinSet;
+pub(crate) use local_set::LocalSpawner;
 pub use local_set::{spawn_local, LocalEnterGuard, LocalSet, RunUntil};
 pub use task_local::{AccessError, LocalKey};
 pub use yield_now::yield_now;

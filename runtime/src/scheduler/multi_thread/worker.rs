@@ -109,6 +109,10 @@ pub(super) fn run(worker: Arc<Worker>) {
 }
 
 impl Context {
+    pub(crate) fn worker_index(&self) -> usize {
+        self.worker.index
+    }
+
     pub(crate) fn has_core(&self) -> bool {
         self.core.borrow().is_some()
     }
