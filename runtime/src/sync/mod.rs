@@ -1,4 +1,5 @@
-//! Synchronization primitives for tasks: channels, locks, `Notify`, `Semaphore`, `Barrier`, `OnceCell`.
+//! Synchronization primitives for tasks: channels, locks, `Notify`, `Semaphore`, `Barrier`,
+//! `OnceCell`, `SetOnce`.
 //!
 //! Mirrors `tokio::sync`. Everything here waits asynchronously (a waiting task yields its worker) and
 //! is cancel safe as Tokio documents it: dropping a pending `recv`, `lock` or `acquire` future loses
@@ -25,6 +26,7 @@ mod once_cell;
 pub mod oneshot;
 mod rwlock;
 mod semaphore;
+mod set_once;
 mod signal;
 pub(crate) mod wait_list;
 pub mod watch;
@@ -49,6 +51,7 @@ pub use rwlock::{
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
+pub use set_once::{SetOnce, SetOnceError};
 
 /// The guard type of `crate::loom::sync::Mutex` (the shim exposes `lock()` but, at the moment, no
 /// name for what it returns; this alias mirrors it for both builds).
