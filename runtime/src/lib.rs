@@ -21,6 +21,7 @@ mod loom;
 mod loom_tests;
 #[doc(hidden)]
 pub mod macros;
+pub mod process;
 pub mod runtime;
 mod scheduler;
 pub mod signal;
