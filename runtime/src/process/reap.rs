@@ -154,3 +154,26 @@ pub(crate) fn sweep_orphans() {
     let mut list = ORPHANS.lock();
     list.retain_mut(|r| matches!(r.child.try_wait(), Ok(None)));
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::Reaper;
+
+    #[test]
+    fn without_a_pidfd_the_wait_falls_back_to_sigchld() {
+        let rt = crate::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let child = std::process::Command::new("sh")
+                .args(["-c", "sleep 0.05; exit 4"])
+                .spawn()
+                .unwrap();
+            // As on a kernel without pidfd_open.
+            let mut reaper = Reaper { child, pidfd: None };
+            let status = reaper.wait().await.unwrap();
+            assert_eq!(status.code(), Some(4));
+        });
+    }
+}
