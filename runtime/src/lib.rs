@@ -15,6 +15,7 @@
 mod blocking;
 mod coop;
 mod driver;
+pub mod fs;
 pub mod io;
 mod loom;
 #[cfg(all(test, loom))]
