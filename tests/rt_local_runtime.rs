@@ -192,3 +192,33 @@ fn worker_index_names_each_multi_thread_worker() {
         "block_on's thread is not a worker"
     );
 }
+
+#[test]
+fn a_panic_while_shutdown_drops_local_tasks_frees_everything_once() {
+    // A JoinHandle last polled with a waker that panics: cancelling its task on shutdown wakes
+    // that waker, and the panic unwinds out of shutdown_timeout through the runtime's own drop.
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Arc;
+    use std::task::{Context, Wake, Waker};
+    struct PanicOnWake;
+    impl Wake for PanicOnWake {
+        fn wake(self: Arc<Self>) {
+            panic!("waker panics");
+        }
+    }
+    let rt = LocalRuntime::new().unwrap();
+    let mut handle = rt.spawn_local(std::future::pending::<()>());
+    let waker = Waker::from(Arc::new(PanicOnWake));
+    assert!(Pin::new(&mut handle)
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.shutdown_timeout(Duration::ZERO)
+    }));
+    assert!(
+        res.is_err(),
+        "the waker's panic comes out of shutdown_timeout"
+    );
+    drop(handle);
+}

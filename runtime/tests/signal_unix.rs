@@ -251,3 +251,31 @@ fn a_delivery_wakes_more_listeners_than_one_wake_batch_holds() {
         }
     });
 }
+
+#[test]
+fn a_listener_awaited_on_another_runtime_after_its_own_is_gone() {
+    // The runtime that made the listener is dropped: the one it is awaited on must watch the pipe.
+    let kind = rt_signal(8);
+    let first = current_thread();
+    let mut sig = first.block_on(async { signal(kind).unwrap() });
+    drop(first);
+    current_thread().block_on(async {
+        raise(kind.as_raw_value());
+        timeout(COMING, sig.recv()).await.unwrap();
+    });
+}
+
+#[test]
+fn a_listener_made_under_enter_of_an_idle_runtime_and_awaited_on_another() {
+    let kind = rt_signal(9);
+    let idle = current_thread();
+    let mut sig = {
+        let _guard = idle.enter();
+        signal(kind).unwrap()
+    };
+    current_thread().block_on(async {
+        raise(kind.as_raw_value());
+        timeout(COMING, sig.recv()).await.unwrap();
+    });
+    drop(idle);
+}

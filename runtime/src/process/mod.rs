@@ -191,7 +191,7 @@ impl Command {
     ///
     /// # Errors
     /// As `std::process::Command::spawn` (program not found, not executable, …), or if the pipes
-    /// or the process descriptor could not be set up (the child is then killed and reaped).
+    /// could not be registered with the reactor (the child is then killed and reaped).
     ///
     /// # Panics
     /// Outside a runtime with I/O enabled.
@@ -206,7 +206,7 @@ impl Command {
         // From here the child is ours to reap, whatever fails next: the reaper's drop sees to it.
         let mut child = Child {
             inner: Some(Inner::Running {
-                reaper: Reaper::new(std_child)?,
+                reaper: Reaper::new(std_child),
                 kill_on_drop: self.kill_on_drop,
             }),
             stdin: None,

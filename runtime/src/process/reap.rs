@@ -4,8 +4,9 @@
 //! turns readable when the child exits. A `wait` registers it with the epoll instance of the
 //! runtime it runs on (so a child spawned on one runtime can be waited for on another), and after
 //! each readiness edge asks `waitpid(WNOHANG)` (through `std::process::Child::try_wait`) for the
-//! status, which also reaps the child. On a kernel without `pidfd_open`, the wait falls back to
-//! `SIGCHLD` (through `signal::unix`): every delivery is a reason to ask `waitpid` again.
+//! status, which also reaps the child. Where `pidfd_open` fails (kernels before 5.3, seccomp
+//! profiles that refuse it, no descriptor left), the wait falls back to `SIGCHLD` (through
+//! `signal::unix`): every delivery is a reason to ask `waitpid` again.
 //!
 //! **Orphans.** A `Child` dropped before it was reaped would stay a zombie until this process
 //! exits. Dropping one therefore hands it to a task on the current runtime that waits for the exit
@@ -37,29 +38,19 @@ enum Waiter {
 
 impl Reaper {
     /// Wraps a freshly spawned child.
-    pub(crate) fn new(child: std::process::Child) -> io::Result<Reaper> {
-        // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1; the pid is
-        // our own unreaped child, so it cannot have been reused by another process.
+    pub(crate) fn new(child: std::process::Child) -> Reaper {
+        // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1; it touches
+        // no memory of ours. The pid is our child, not yet reaped by us; were SIGCHLD ignored
+        // process-wide, the kernel could have reaped it already, and the call fails (ESRCH).
         let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, child.id() as libc::pid_t, 0) };
-        let pidfd = if fd >= 0 {
+        // Any failure (ENOSYS on kernels before 5.3, EPERM under some seccomp profiles, EMFILE)
+        // leaves the SIGCHLD way of waiting, which needs no descriptor.
+        let pidfd = (fd >= 0).then(|| {
             // SAFETY: the kernel just returned this descriptor (close-on-exec by default) and
             // nothing else owns it.
-            Some(unsafe { OwnedFd::from_raw_fd(fd as i32) })
-        } else {
-            let err = io::Error::last_os_error();
-            if err.raw_os_error() != Some(libc::ENOSYS) {
-                // Out of descriptors or similar: the child runs, but we could not watch it.
-                let mut child = child;
-                let _ = child.kill();
-                orphan(Reaper { child, pidfd: None });
-                return Err(io::Error::new(
-                    err.kind(),
-                    format!("could not open a process descriptor for the child: {err}"),
-                ));
-            }
-            None
-        };
-        Ok(Reaper { child, pidfd })
+            unsafe { OwnedFd::from_raw_fd(fd as i32) }
+        });
+        Reaper { child, pidfd }
     }
 
     pub(crate) fn id(&self) -> u32 {

@@ -16,7 +16,6 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
-use std::mem::ManuallyDrop;
 use std::time::Duration;
 
 /// Options for [`Builder::build_local`]; none yet, as in Tokio. Mirrors `tokio::runtime::LocalOptions`.
@@ -42,8 +41,8 @@ pub struct LocalOptions {
 /// assert_eq!(answer, 42);
 /// ```
 pub struct LocalRuntime {
-    /// Dropped first, inside the runtime's context (see `Drop`).
-    local: ManuallyDrop<LocalSet>,
+    /// Dropped first, inside the runtime's context (see `Drop`); `None` once dropped.
+    local: Option<LocalSet>,
     rt: Runtime,
     _not_send: PhantomData<*mut u8>,
 }
@@ -65,7 +64,7 @@ impl LocalRuntime {
             unreachable!("a fresh runtime has no local set yet");
         }
         LocalRuntime {
-            local: ManuallyDrop::new(local),
+            local: Some(local),
             rt,
             _not_send: PhantomData,
         }
@@ -83,7 +82,7 @@ impl LocalRuntime {
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.local.spawn_local(future)
+        self.local().spawn_local(future)
     }
 
     /// Spawns a `Send` task; see [`crate::spawn`].
@@ -113,7 +112,7 @@ impl LocalRuntime {
     /// If called from inside a runtime.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.local.block_on(&self.rt, future)
+        self.local().block_on(&self.rt, future)
     }
 
     /// Makes this runtime current on this thread until the guard drops: `eddy::spawn` and
@@ -130,8 +129,8 @@ impl LocalRuntime {
     /// Shuts down, waiting at most `duration` for blocking tasks to finish.
     pub fn shutdown_timeout(mut self, duration: Duration) {
         self.drop_local_tasks();
-        let rt = self.take_runtime();
-        rt.shutdown_timeout(duration);
+        self.rt.shutdown(Some(duration));
+        // `self` drops now: the set is gone already, and the runtime's own drop finds it shut down.
     }
 
     /// Shuts down without waiting for blocking tasks; they finish in the background.
@@ -140,23 +139,17 @@ impl LocalRuntime {
     }
 
     /// Cancels the local tasks (dropping their futures here, inside the runtime's context, so that
-    /// what they hold can reach the runtime as it goes) and frees the set.
+    /// what they hold can reach the runtime as it goes) and frees the set. Taken out of its slot
+    /// first: if a task's drop panics, a second call (from `Drop`, while unwinding) finds nothing.
     fn drop_local_tasks(&mut self) {
         let _enter = self.rt.enter();
-        // SAFETY: `local` is dropped once: this is the only place that drops it, and its callers
-        // (`Drop` and `shutdown_timeout`) run at most once per runtime — `shutdown_timeout`
-        // consumes `self` and leaves through `take_runtime`, which forgets `self` without running
-        // `Drop`. Nothing reads `local` afterwards.
-        unsafe { ManuallyDrop::drop(&mut self.local) };
+        drop(self.local.take());
     }
 
-    /// Moves the runtime out of a `LocalRuntime` whose set was already dropped.
-    fn take_runtime(self) -> Runtime {
-        let this = ManuallyDrop::new(self);
-        // SAFETY: `this` is never used or dropped again (it is a `ManuallyDrop`), so reading `rt`
-        // out of it moves the runtime without a double drop; `local` was dropped by the caller
-        // and `_not_send` holds nothing.
-        unsafe { std::ptr::read(&this.rt) }
+    fn local(&self) -> &LocalSet {
+        self.local
+            .as_ref()
+            .expect("the local set lives as long as the LocalRuntime")
     }
 }
 

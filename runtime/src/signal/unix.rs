@@ -3,8 +3,9 @@
 //! A [`Signal`] counts deliveries of one signal number: it remembers the count it last saw and is
 //! ready whenever the process-wide count has moved past it. Several deliveries between two polls
 //! complete one `recv` (the kernel itself merges a standard signal that is already pending), and
-//! every listener of a signal, on every runtime, sees each delivery. How a delivery travels from the
-//! handler to the listeners is in `registry.rs`.
+//! every listener of a signal sees each delivery, whichever runtime it waits on: the runtime a
+//! listener is created on, and any runtime it is later awaited on, adds the signal pipe to its
+//! epoll set. How a delivery travels from the handler to the listeners is in `registry.rs`.
 
 use super::registry::{self, Slot};
 use crate::coop;
@@ -117,7 +118,9 @@ const FORBIDDEN: [libc::c_int; 5] = [
 ];
 
 /// A listener for one signal, made by [`signal`]. Each [`recv`](Signal::recv) completes once the
-/// signal was delivered after the listener was created or after the previous `recv` completed.
+/// signal was dispatched after the listener was created or after the previous `recv` completed
+/// (so a signal raised just before `signal` returned, and not yet dispatched by a runtime, counts
+/// too).
 ///
 /// Also a [`futures_core::Stream`] of `()` (Tokio needs `tokio-stream`'s `SignalStream` for this);
 /// the stream never ends.
@@ -125,6 +128,9 @@ pub struct Signal {
     slot: &'static Slot,
     key: usize,
     seen: u64,
+    /// The runtime whose epoll set is known to watch the signal pipe: the one `signal` ran on, or
+    /// the last one this listener waited on.
+    watched_by: Option<crate::runtime::Id>,
 }
 
 /// Listens for `kind` from now on.
@@ -178,6 +184,7 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
         slot,
         key: slot.add_listener(),
         seen: slot.delivered(),
+        watched_by: context::with_current(|h| h.config().id).ok(),
     })
 }
 
@@ -205,7 +212,27 @@ impl Signal {
             coop.made_progress();
             return Poll::Ready(Some(()));
         }
+        self.watch_on_current_runtime();
         Poll::Pending
+    }
+
+    /// Makes sure the runtime this listener waits on dispatches signals: a listener made on one
+    /// runtime may be awaited on another, whose epoll set has not seen the pipe yet (the first
+    /// runtime may even be gone). Outside any runtime there is nothing to add it to; some other
+    /// runtime that watches the pipe must then dispatch.
+    fn watch_on_current_runtime(&mut self) {
+        let Ok((id, io)) = context::with_current(|h| (h.config().id, h.driver().io.clone())) else {
+            return;
+        };
+        if self.watched_by == Some(id) {
+            return;
+        }
+        let Some(io) = io else { return };
+        if let Ok(globals) = registry::globals() {
+            if io.watch_signals(globals.read_fd()).is_ok() {
+                self.watched_by = Some(id);
+            }
+        }
     }
 
     fn take_delivery(&mut self) -> bool {
