@@ -33,10 +33,12 @@ mod util;
 
 pub use eddy_macros::{main, test};
 
-/// Internals that the workspace's other crates build on (`eddy-net`'s sockets). Not a public API: it may
-/// change in any release.
+/// Internals that the workspace's other crates build on (`eddy-net`'s sockets and pipes). Not a public
+/// API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::driver::io::{Interest, Readiness, Ready, ReadyEvent, Registration};
+    pub use crate::driver::io::{
+        set_nonblocking, Interest, PipeIo, Readiness, Ready, ReadyEvent, Registration,
+    };
 }
 pub use task::spawn;

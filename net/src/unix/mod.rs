@@ -1,5 +1,6 @@
 //! Unix domain sockets: `UnixListener`, `UnixStream` (with borrowed and owned halves),
-//! `UnixDatagram`, `UnixSocket`, and the address and credential types they return.
+//! `UnixDatagram`, `UnixSocket`, and the address and credential types they return; and, in
+//! [`pipe`], anonymous pipes and FIFOs.
 //!
 //! The sockets follow the TCP types' pattern: created nonblocking and close-on-exec, registered with
 //! the reactor once, system call first and a wait only after `EAGAIN`, `MSG_NOSIGNAL` on every send.
@@ -9,6 +10,7 @@
 
 mod datagram;
 mod listener;
+pub mod pipe;
 mod socket;
 mod socket_addr;
 pub mod split;

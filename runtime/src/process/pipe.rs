@@ -5,91 +5,45 @@
 //! registered with the current runtime's epoll instance. A read or write tries the system call
 //! first and waits for the pipe's readiness edge only on `EAGAIN`, as eddy's sockets do.
 
-use crate::driver::io::Registration;
+use crate::driver::io::{set_nonblocking, PipeIo, Ready};
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::pin::Pin;
 use std::process::Stdio;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
-/// One registered, nonblocking pipe end.
+/// One registered, nonblocking pipe end (the reads and writes are `PipeIo`'s, shared with
+/// `eddy-net`'s `unix::pipe`).
 struct Pipe {
-    /// Declared before `fd`: deregistered before the descriptor is closed.
-    io: Registration,
-    fd: OwnedFd,
+    io: PipeIo,
 }
 
 impl Pipe {
     #[track_caller]
     fn new(fd: OwnedFd) -> io::Result<Pipe> {
-        set_nonblocking(fd.as_raw_fd(), true)?;
-        let io = Registration::new_ready(fd.as_raw_fd())?;
-        Ok(Pipe { io, fd })
+        set_nonblocking(fd.as_fd(), true)?;
+        // Assumed ready both ways: the first read or write tries its system call at once.
+        let io = PipeIo::new(fd, Ready::READABLE | Ready::WRITABLE)?;
+        Ok(Pipe { io })
     }
 
     fn poll_read(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        // SAFETY: read(2) writes only initialised bytes into the unfilled part, and exactly the
-        // bytes it reports are marked initialised and filled below.
-        let unfilled = unsafe { buf.unfilled_mut() };
-        let cap = unfilled.len();
-        let fd = self.fd.as_raw_fd();
-        let n = ready!(self.io.poll_read_stream(cx, cap, || {
-            // SAFETY: `unfilled` is valid for writes of `cap` bytes; `fd` is open while `self` is.
-            let n = unsafe { libc::read(fd, unfilled.as_mut_ptr().cast(), cap) };
-            if n < 0 {
-                Err(io::Error::last_os_error())
-            } else {
-                Ok(n as usize)
-            }
-        }))?;
-        // SAFETY: the kernel wrote `n` bytes at the start of the unfilled part.
-        unsafe { buf.assume_init(n) };
-        buf.advance(n);
-        Poll::Ready(Ok(()))
+        self.io.poll_read(cx, buf)
     }
 
     fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        let fd = self.fd.as_raw_fd();
-        self.io.poll_write_io(cx, || {
-            // SAFETY: `buf` is valid for reads of its length; `fd` is open while `self` is.
-            let n = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
-            if n < 0 {
-                Err(io::Error::last_os_error())
-            } else {
-                Ok(n as usize)
-            }
-        })
+        self.io.poll_write(cx, buf)
     }
 
     /// Gives the descriptor back, deregistered and in blocking mode again (for use as another
     /// child's stdio, which expects a blocking pipe).
     fn into_owned_fd(self) -> io::Result<OwnedFd> {
-        let Pipe { io, fd } = self;
-        io.deregister()?;
-        set_nonblocking(fd.as_raw_fd(), false)?;
+        let fd = self.io.into_fd()?;
+        set_nonblocking(fd.as_fd(), false)?;
         Ok(fd)
     }
-}
-
-fn set_nonblocking(fd: RawFd, on: bool) -> io::Result<()> {
-    // SAFETY: fcntl on a descriptor the caller owns; F_GETFL/F_SETFL only read and set its flags.
-    unsafe {
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        let flags = if on {
-            flags | libc::O_NONBLOCK
-        } else {
-            flags & !libc::O_NONBLOCK
-        };
-        if libc::fcntl(fd, libc::F_SETFL, flags) < 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(())
 }
 
 macro_rules! child_pipe {
@@ -120,13 +74,13 @@ macro_rules! child_pipe {
 
         impl AsRawFd for $name {
             fn as_raw_fd(&self) -> RawFd {
-                self.pipe.fd.as_raw_fd()
+                self.pipe.io.as_raw_fd()
             }
         }
 
         impl AsFd for $name {
             fn as_fd(&self) -> BorrowedFd<'_> {
-                self.pipe.fd.as_fd()
+                self.pipe.io.as_fd()
             }
         }
 
@@ -142,7 +96,7 @@ macro_rules! child_pipe {
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_struct(stringify!($name))
-                    .field("fd", &self.pipe.fd.as_raw_fd())
+                    .field("fd", &self.pipe.io.as_raw_fd())
                     .finish()
             }
         }

@@ -14,6 +14,7 @@
 //! ([`Handle::watch_signals`]), and its events dispatch the signals (`crate::signal`).
 
 mod async_fd;
+mod pipe;
 mod ready;
 mod registration;
 mod scheduled_io;
@@ -23,6 +24,7 @@ pub use async_fd::AsyncFdTryNewError;
 pub use async_fd::{
     AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdRegisterError, TryIoError,
 };
+pub use pipe::{set_nonblocking, PipeIo};
 pub use ready::{Interest, Ready};
 pub use registration::{Readiness, Registration};
 pub use scheduled_io::ReadyEvent;
