@@ -266,6 +266,7 @@ impl File {
 
     /// A second `File` on the same open file (`dup`): they share the offset.
     pub async fn try_clone(&self) -> io::Result<File> {
+        self.inner.lock().await.complete_inflight().await;
         let std = self.std.clone();
         let clone = asyncify(move || std.try_clone()).await?;
         let mut clone = File::from_std(clone);
@@ -273,14 +274,36 @@ impl File {
         Ok(clone)
     }
 
-    /// Waits for the operation in flight, then unwraps the `std::fs::File` (a write error still
-    /// pending is lost).
+    /// Waits for the operation in flight, moves the file's offset back over bytes read ahead but
+    /// not consumed, then unwraps the `std::fs::File` (a write error still pending is lost). If a
+    /// cancelled call (`metadata`, `sync_all`, …) still holds the file on the blocking pool, the
+    /// result is a duplicate descriptor (`dup`) sharing the same offset.
+    ///
+    /// # Panics
+    /// If that duplicate cannot be made (no descriptor left).
     pub async fn into_std(mut self) -> std::fs::File {
-        self.inner.get_mut().complete_inflight().await;
-        Arc::try_unwrap(self.std).expect("no blocking operation holds the file once it completed")
+        let inner = self.inner.get_mut();
+        inner.complete_inflight().await;
+        if let State::Idle(Some(buf)) = &mut inner.state {
+            if !buf.is_empty() {
+                let back = buf.discard_read();
+                let std = self.std.clone();
+                // Best effort: the offset is only off if the file is not seekable, and then
+                // nothing can move it back.
+                let _ = asyncify(move || (&*std).seek(SeekFrom::Current(back))).await;
+            }
+        }
+        match Arc::try_unwrap(self.std) {
+            Ok(std) => std,
+            Err(shared) => shared
+                .try_clone()
+                .expect("could not duplicate the file descriptor for into_std"),
+        }
     }
 
-    /// Unwraps the `std::fs::File` if no operation is in flight; gives the `File` back otherwise.
+    /// Unwraps the `std::fs::File` if no blocking call holds it; gives the `File` back otherwise.
+    /// Unlike [`into_std`](Self::into_std) it does not wait: the outcome of a finished operation
+    /// not yet collected (a write's error, bytes read ahead) is dropped.
     #[allow(clippy::result_large_err)] // Tokio's signature: the `File` itself comes back on failure.
     pub fn try_into_std(mut self) -> Result<std::fs::File, File> {
         match Arc::try_unwrap(self.std) {
@@ -300,14 +323,14 @@ impl File {
 
     /// Sets the file's access and modification times (`futimens`).
     pub async fn set_times(&self, times: FileTimes) -> io::Result<()> {
+        self.inner.lock().await.complete_inflight().await;
         let std = self.std.clone();
         asyncify(move || std.set_times(times.0)).await
     }
 
     /// Sets the file's modification time.
     pub async fn set_modified(&self, time: SystemTime) -> io::Result<()> {
-        let std = self.std.clone();
-        asyncify(move || std.set_modified(time)).await
+        self.set_times(FileTimes::new().set_modified(time)).await
     }
 
     /// The most bytes one blocking read or write moves (default 2 MiB): a read returns at most
@@ -334,8 +357,14 @@ impl Inner {
     }
 
     fn poll_complete_inflight(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if let Err(e) = ready!(self.poll_flush(cx)) {
-            self.last_write_err = Some(e);
+        if let State::Busy(_) = self.state {
+            match ready!(self.poll_busy(cx)) {
+                Ok(Operation::Write(Err(e))) | Err(e) => {
+                    self.last_write_err.get_or_insert(e);
+                }
+                Ok(Operation::Seek(Ok(pos))) => self.pos = pos,
+                Ok(_) => {}
+            }
         }
         Poll::Ready(())
     }
@@ -485,9 +514,17 @@ impl File {
         if let Some(e) = inner.last_write_err.take() {
             return Poll::Ready(Err(e));
         }
+        let empty = src.iter().all(|s| s.is_empty());
         loop {
             match &mut inner.state {
+                State::Idle(_) if empty => {
+                    coop.made_progress();
+                    return Poll::Ready(Ok(0));
+                }
                 State::Idle(slot) => {
+                    // Once the blocking pool has shut down, a write spawned now would be cancelled
+                    // after reporting its bytes written: refuse it before taking them.
+                    crate::io::blocking::refuse_after_shutdown()?;
                     let mut buf = slot.take().unwrap_or_default();
                     // Bytes read ahead put the kernel's offset past the caller's position.
                     let back = if buf.is_empty() {
@@ -496,13 +533,10 @@ impl File {
                         buf.discard_read()
                     };
                     let n = buf.copy_from(src, max);
-                    if n == 0 {
-                        *slot = Some(buf);
-                        coop.made_progress();
-                        return Poll::Ready(Ok(0));
-                    }
                     let std = self.std.clone();
-                    inner.state = State::Busy(crate::task::spawn_blocking(move || {
+                    // Mandatory: a runtime shutting down still runs it, so bytes reported written
+                    // reach the file.
+                    inner.state = State::Busy(crate::io::blocking::spawn_mandatory(move || {
                         let mut res = Ok(());
                         if back != 0 {
                             res = (&*std).seek(SeekFrom::Current(back)).map(drop);
@@ -535,15 +569,25 @@ impl AsyncSeek for File {
             ));
         };
         let mut buf = slot.take().unwrap_or_default();
+        let mut extra = 0;
         if !buf.is_empty() {
             let back = buf.discard_read();
             if let SeekFrom::Current(offset) = &mut position {
-                *offset += back;
+                // Folded into the caller's offset when it fits; else moved back in a seek of its
+                // own, so an extreme offset gets the kernel's EINVAL, not an overflow.
+                match offset.checked_add(back) {
+                    Some(o) => *offset = o,
+                    None => extra = back,
+                }
             }
         }
         let std = me.std.clone();
         inner.state = State::Busy(crate::task::spawn_blocking(move || {
-            let res = (&*std).seek(position);
+            let mut res = Ok(0);
+            if extra != 0 {
+                res = (&*std).seek(SeekFrom::Current(extra));
+            }
+            let res = res.and_then(|_| (&*std).seek(position));
             (Operation::Seek(res), buf)
         }));
         Ok(())

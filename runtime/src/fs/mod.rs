@@ -9,8 +9,8 @@
 //!
 //! [`File`] adds buffering on top so that `AsyncRead`/`AsyncWrite` can return before the blocking
 //! call ends: a write is copied into the file's buffer and written in the background (its error,
-//! if any, comes back from the next operation or from `flush`), and a read fetches up to
-//! [`File::max_buf_size`] bytes ahead (`file.rs`).
+//! if any, comes back from the next write or from `flush`), and a read fetches up to
+//! [`File::max_buf_size`] bytes (`file.rs`).
 //!
 //! Everything here must be called from within a runtime (its blocking pool does the work).
 

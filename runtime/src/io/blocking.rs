@@ -193,7 +193,7 @@ impl<T: Write + Send + 'static> Blocking<T> {
 /// if the current runtime's blocking pool has shut down: an operation started now would be
 /// cancelled, and a write would report bytes written that never reach the file descriptor.
 /// Checked before an operation takes the inner object or the caller's bytes, so both stay usable.
-fn refuse_after_shutdown() -> io::Result<()> {
+pub(crate) fn refuse_after_shutdown() -> io::Result<()> {
     let handle = crate::runtime::Handle::current();
     if handle.inner.blocking_spawner().is_shutdown() {
         return Err(crate::runtime::shutdown_error());
@@ -219,7 +219,7 @@ fn lost(cause: Option<JoinError>) -> io::Error {
 /// # Panics
 /// Outside a runtime, or if the pool cannot start a thread.
 #[track_caller]
-fn spawn_mandatory<F, R>(f: F) -> JoinHandle<R>
+pub(crate) fn spawn_mandatory<F, R>(f: F) -> JoinHandle<R>
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,

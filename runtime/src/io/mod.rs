@@ -16,7 +16,7 @@ mod async_buf_read;
 mod async_read;
 mod async_seek;
 mod async_write;
-mod blocking;
+pub(crate) mod blocking;
 mod join;
 mod read_buf;
 mod spare_capacity;
