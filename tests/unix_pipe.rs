@@ -513,3 +513,145 @@ async fn debug_and_fds() {
     let opts = pipe::OpenOptions::new().read_write(true).clone();
     assert!(format!("{opts:?}").contains("read_write: true"));
 }
+
+/// Polls `fut` to completion, counting the polls: a wait that spins shows up as thousands.
+async fn count_polls<F: std::future::Future>(fut: F) -> (F::Output, u64) {
+    let mut fut = std::pin::pin!(fut);
+    let mut polls = 0u64;
+    let out = std::future::poll_fn(|cx| {
+        polls += 1;
+        fut.as_mut().poll(cx)
+    })
+    .await;
+    (out, polls)
+}
+
+/// A FIFO receiver that read end of file, then waits while a new writer is connected but idle:
+/// the `EAGAIN` it meets proves a writer is there, so the stale end-of-file readiness is cleared
+/// and the read sleeps until data comes instead of spinning.
+#[eddy::test]
+async fn a_receiver_past_end_of_file_sleeps_while_a_new_writer_is_idle() {
+    let fifo = Fifo::new("eof-idle");
+    let mut rx = pipe::OpenOptions::new().open_receiver(&fifo).unwrap();
+    let mut first = File::options().write(true).open(&fifo).unwrap();
+    first.write_all(b"abc").unwrap();
+    drop(first);
+    let mut got = Vec::new();
+    rx.read_to_end(&mut got).await.unwrap();
+    assert_eq!(got, b"abc");
+    let mut second = File::options().write(true).open(&fifo).unwrap();
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        second.write_all(b"xyz").unwrap();
+    });
+    let mut buf = [0u8; 16];
+    let (n, polls) = count_polls(rx.read(&mut buf)).await;
+    writer.join().unwrap();
+    assert_eq!(&buf[..n.unwrap()], b"xyz");
+    assert!(polls <= 10, "the read spun: {polls} polls");
+}
+
+/// The `readable()` + `try_read` loop after end of file, with the new writer a task on the same
+/// current-thread runtime: the loop must yield so that the writer runs.
+#[eddy::test]
+async fn a_readable_try_read_loop_past_end_of_file_lets_the_writer_run() {
+    let fifo = Fifo::new("eof-loop");
+    let rx = pipe::OpenOptions::new().open_receiver(&fifo).unwrap();
+    drop(File::options().write(true).open(&fifo).unwrap());
+    let mut buf = [0u8; 16];
+    rx.readable().await.unwrap();
+    assert_eq!(rx.try_read(&mut buf).unwrap(), 0, "end of file");
+    let mut tx = pipe::OpenOptions::new().open_sender(&fifo).unwrap();
+    eddy::spawn(async move {
+        tx.write_all(b"hi").await.unwrap();
+        std::future::pending::<()>().await;
+    });
+    let mut spins = 0u32;
+    let n = loop {
+        rx.readable().await.unwrap();
+        match rx.try_read(&mut buf) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => spins += 1,
+            Err(e) => panic!("{e}"),
+        }
+        assert!(spins < 1000, "readable() kept returning at once");
+    };
+    assert_eq!(&buf[..n], b"hi");
+}
+
+/// A sender that met a broken pipe, on a FIFO that then gets a new reader, waits for room in a
+/// full pipe without spinning: `EAGAIN` proves the reader is there.
+#[eddy::test]
+async fn a_sender_past_a_broken_pipe_sleeps_while_the_pipe_is_full() {
+    let fifo = Fifo::new("epipe-full");
+    let first = File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+    let mut tx = pipe::OpenOptions::new().open_sender(&fifo).unwrap();
+    drop(first);
+    let err = tx.write_all(b"x").await.unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+    for _ in 0..5 {
+        eddy::task::yield_now().await; // the driver sees EPOLLERR
+    }
+    let mut second = File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+    let cap = pipe_capacity(&tx);
+    let reader = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        // Reads all of it before closing, so the writer never meets a second broken pipe.
+        let mut sink = vec![0u8; 1 << 20];
+        let mut total = 0;
+        while total < cap + 1 {
+            match second.read(&mut sink) {
+                Ok(n) => total += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(std::time::Duration::from_millis(1))
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+    });
+    let data = vec![1u8; cap + 1];
+    let (res, polls) = count_polls(tx.write_all(&data)).await;
+    reader.join().unwrap();
+    res.unwrap();
+    assert!(polls <= 10, "the write spun: {polls} polls");
+}
+
+/// A packet-mode pipe (`O_DIRECT`) returns one packet per read even with more queued: a short
+/// read must not make the next one wait for an edge that never comes.
+#[eddy::test]
+async fn a_packet_mode_pipe_reads_every_queued_packet() {
+    let mut fds = [-1; 2];
+    // SAFETY: `fds` is a valid array of two ints for pipe2 to fill.
+    let rc = unsafe {
+        libc::pipe2(
+            fds.as_mut_ptr(),
+            libc::O_DIRECT | libc::O_NONBLOCK | libc::O_CLOEXEC,
+        )
+    };
+    assert_eq!(rc, 0, "{}", io::Error::last_os_error());
+    // SAFETY: pipe2 just returned these two descriptors; each is owned once, here.
+    let (r, w) = unsafe {
+        use std::os::fd::FromRawFd;
+        (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1]))
+    };
+    let mut rx = pipe::Receiver::from_owned_fd(r).unwrap();
+    let mut tx = pipe::Sender::from_owned_fd(w).unwrap();
+    tx.write_all(b"packet-one").await.unwrap();
+    tx.write_all(b"packet-two").await.unwrap();
+    let mut buf = [0u8; 100];
+    let n = rx.read(&mut buf).await.unwrap();
+    assert_eq!(&buf[..n], b"packet-one");
+    let n = eddy::time::timeout(std::time::Duration::from_secs(10), rx.read(&mut buf))
+        .await
+        .expect("the second packet was never read")
+        .unwrap();
+    assert_eq!(&buf[..n], b"packet-two");
+}

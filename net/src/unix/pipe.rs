@@ -17,9 +17,11 @@
 //!   for reading and writing at once: that descriptor counts as a reader and a writer itself, so the
 //!   open never fails with `ENXIO`, and a reader opened that way never sees end of file.
 //! - `read` returns 0 (end of file) once the buffer is empty and no writer has the pipe open; with
-//!   writers still there it fails with `EAGAIN`. `write` fails with `EPIPE` once no reader is left
-//!   (Rust programs ignore the `SIGPIPE` that comes with it, so only the error is seen). A FIFO's
-//!   reader that saw end of file reads again once a new writer opens it and writes.
+//!   writers still there it fails with `EAGAIN`. `write` fails with `EPIPE` once no reader is left,
+//!   and the kernel also sends `SIGPIPE`, which a Rust binary ignores by default (a pipe, unlike a
+//!   socket, has no `MSG_NOSIGNAL`: a program that restored the default action dies of it). A
+//!   FIFO's reader that saw end of file reads again once a new writer opens it and writes; the
+//!   `EAGAIN` it meets meanwhile shows a writer is there, and it waits for data without spinning.
 
 use eddy_runtime::__private::{set_nonblocking, PipeIo, Ready};
 use eddy_runtime::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, SpareCapacity};

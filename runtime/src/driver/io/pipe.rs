@@ -54,15 +54,17 @@ impl PipeIo {
         &self.io
     }
 
-    /// Reads into the unfilled part of `buf`, waiting for data if the pipe is known to be empty.
-    /// A read shorter than the room given emptied the pipe, so the next one waits for an edge.
+    /// Reads into the unfilled part of `buf`, waiting for data only after `EAGAIN`. Unlike a
+    /// stream socket, a pipe's short read does not prove it empty: in packet mode (`O_DIRECT`,
+    /// which the writer's end decides and the read end cannot see) each read returns one packet
+    /// with more queued, and no new edge would come for them. So a drained pipe costs one `read`
+    /// that fails with `EAGAIN`.
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         // SAFETY: read(2) stores only initialised bytes into the unfilled part, and exactly the
         // bytes it reports are marked initialised and filled below.
         let unfilled = unsafe { buf.unfilled_mut() };
-        let cap = unfilled.len();
         let fd = self.fd.as_raw_fd();
-        let n = ready!(self.io.poll_read_stream(cx, cap, || read(fd, unfilled)))?;
+        let n = ready!(self.io.poll_read_io(cx, || read(fd, unfilled)))?;
         // SAFETY: the kernel wrote `n` bytes at the start of the unfilled part.
         unsafe { buf.assume_init(n) };
         buf.advance(n);

@@ -104,7 +104,8 @@ impl Ready {
         Ready(self.0 & interest.mask())
     }
 
-    /// The states that may be cleared after a `WouldBlock` (closed states are final).
+    /// The states a short read or a caller's `clear_ready` may clear: all but the closed states,
+    /// which only a `WouldBlock` disproves (`ScheduledIo::clear_readiness_would_block`).
     pub(crate) fn clearable(self) -> Ready {
         Ready(self.0 & !(READ_CLOSED | WRITE_CLOSED))
     }

@@ -181,7 +181,7 @@ impl Registration {
             }
             match f() {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.io.clear_readiness(before);
+                    self.io.clear_readiness_would_block(before);
                     match self.io.poll_ready(cx, direction) {
                         Poll::Ready(Ok(_)) => continue,
                         Poll::Ready(Err(Shutdown)) => return Poll::Ready(Err(shutdown_error())),
@@ -224,7 +224,7 @@ impl Registration {
         }
         match f() {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                self.io.clear_readiness(ev);
+                self.io.clear_readiness_would_block(ev);
                 Err(e)
             }
             res => res,
@@ -252,7 +252,9 @@ impl Registration {
             // its socket ready again and again still yields.
             let coop = std::future::poll_fn(coop::poll_proceed).await;
             match f() {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(ev),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.io.clear_readiness_would_block(ev)
+                }
                 res => {
                     coop.made_progress();
                     return res;

@@ -121,9 +121,24 @@ impl ScheduledIo {
         self.wake(Ready::ALL);
     }
 
-    /// Task side: clears what `event` observed, unless newer readiness arrived since.
+    /// Task side: clears what `event` observed, unless newer readiness arrived since. The closed
+    /// states stay: a short read or a caller's `clear_ready` says nothing about them.
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
-        let clear = event.ready.clearable().as_usize();
+        self.clear(event, event.ready.clearable());
+    }
+
+    /// Task side, after the operation `event` allowed failed with `WouldBlock`: clears everything
+    /// it observed, closed states included. For a socket that cannot happen with a closed state set
+    /// (a read after the peer's FIN returns 0, a write after a reset fails), but a FIFO's read end
+    /// that saw its last writer go (`EPOLLHUP`) is open to a new writer, and `EAGAIN` then proves
+    /// one is there; a stale closed state would make every wait return at once, a busy loop. When
+    /// the state comes back (that writer leaves too), the kernel reports it with a new edge.
+    pub(crate) fn clear_readiness_would_block(&self, event: ReadyEvent) {
+        self.clear(event, event.ready);
+    }
+
+    fn clear(&self, event: ReadyEvent, clear: Ready) {
+        let clear = clear.as_usize();
         let mut cur = self.readiness.load(Acquire);
         loop {
             if ((cur >> TICK_SHIFT) & TICK_MASK) as u16 != event.tick {
