@@ -12,7 +12,8 @@
 //!   worker goes to sleep (as the last searcher, or not searching) is always seen by one of the two;
 //! - `inject`: the inject queue's `push`, `push_batch`, `pop` and `pop_n` across threads;
 //! - `atomic_waker`: `register_by_ref` against `wake`: no wake-up is lost;
-//! - `park`: the thread parker's `unpark` against `park`: no wake-up is lost.
+//! - `park`: the thread parker's `unpark` against `park`: no wake-up is lost;
+//! - `signal`: a signal's listener table: a delivery racing a listener on its way to sleep wakes it.
 //!
 //! Run them with
 //! `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test -p eddy-runtime --lib --release
@@ -23,6 +24,7 @@ mod idle;
 mod inject;
 mod park;
 mod queue;
+mod signal;
 mod task;
 
 use crate::loom::sync::{Arc, Mutex};

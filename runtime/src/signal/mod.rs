@@ -8,7 +8,7 @@
 //! Installing a handler replaces the signal's default action for the rest of the process: once
 //! [`ctrl_c`] has been called, Ctrl-C no longer ends the program by itself.
 
-mod registry;
+pub(crate) mod registry;
 pub mod unix;
 
 pub(crate) use registry::dispatch;

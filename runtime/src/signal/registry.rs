@@ -24,13 +24,13 @@
 //! every listener is dropped. The handler replaces any handler installed earlier by other code; it
 //! does not chain to it.
 
+use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use crate::loom::sync::Mutex;
 use crate::util::wake_list::WakeList;
-use parking_lot::Mutex;
 use std::io;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::OnceLock;
-use std::task::Waker;
+use std::task::{Context, Poll, Waker};
 
 /// Table size: Linux numbers its signals 1 to 64 (`SIGRTMAX`).
 const SLOTS: usize = 65;
@@ -73,20 +73,24 @@ pub(crate) fn globals() -> io::Result<&'static Globals> {
     }
 }
 
+impl Slot {
+    pub(crate) fn new() -> Slot {
+        Slot {
+            pending: AtomicBool::new(false),
+            installed: OnceLock::new(),
+            delivered: AtomicU64::new(0),
+            waiters: Mutex::new(Waiters::default()),
+        }
+    }
+}
+
 fn new_globals() -> io::Result<Globals> {
     let mut fds = [0 as libc::c_int; 2];
     // SAFETY: `fds` is a valid array of two ints for pipe2 to fill.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } == -1 {
         return Err(io::Error::last_os_error());
     }
-    let slots = (0..SLOTS)
-        .map(|_| Slot {
-            pending: AtomicBool::new(false),
-            installed: OnceLock::new(),
-            delivered: AtomicU64::new(0),
-            waiters: Mutex::new(Waiters::default()),
-        })
-        .collect();
+    let slots = (0..SLOTS).map(|_| Slot::new()).collect();
     // The two descriptors stay open for the life of the process: the handler may run at any time.
     Ok(Globals {
         read_fd: fds[0],
@@ -200,8 +204,36 @@ impl Slot {
         }
     }
 
+    /// The listener at `key`, which last saw delivery count `seen`: ready (and `seen` brought up
+    /// to date) if the count moved; else its waker is stored and the count read once more, after
+    /// the lock is released (the count-then-lock protocol of the module docs).
+    pub(crate) fn poll_delivery(
+        &self,
+        key: usize,
+        seen: &mut u64,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        if self.take_delivery(seen) {
+            return Poll::Ready(());
+        }
+        self.set_waker(key, cx.waker());
+        if self.take_delivery(seen) {
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    }
+
+    fn take_delivery(&self, seen: &mut u64) -> bool {
+        let now = self.delivered();
+        if now == *seen {
+            return false;
+        }
+        *seen = now;
+        true
+    }
+
     /// Counts one delivery and wakes every waiting listener.
-    fn deliver(&self) {
+    pub(crate) fn deliver(&self) {
         // The bump comes before the lock: see the module docs.
         self.delivered.fetch_add(1, Ordering::SeqCst);
         let mut list = WakeList::new();
@@ -253,19 +285,11 @@ pub(crate) fn dispatch() {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::{Slot, Waiters};
+    use super::Slot;
     use crate::util::counting_waker::Count;
-    use parking_lot::Mutex;
-    use std::sync::atomic::{AtomicBool, AtomicU64};
-    use std::sync::OnceLock;
 
     fn slot() -> Slot {
-        Slot {
-            pending: AtomicBool::new(false),
-            installed: OnceLock::new(),
-            delivered: AtomicU64::new(0),
-            waiters: Mutex::new(Waiters::default()),
-        }
+        Slot::new()
     }
 
     #[test]

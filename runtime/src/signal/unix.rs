@@ -201,14 +201,11 @@ impl Signal {
     /// ready, as [`recv`](Signal::recv).
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<()>> {
         let coop = ready!(coop::poll_proceed(cx));
-        if self.take_delivery() {
-            coop.made_progress();
-            return Poll::Ready(Some(()));
-        }
-        self.slot.set_waker(self.key, cx.waker());
-        // Re-read after the waker is in place: a delivery that bumped the count before it could see
-        // the waker is caught here (`registry.rs`, the count-then-lock protocol).
-        if self.take_delivery() {
+        if self
+            .slot
+            .poll_delivery(self.key, &mut self.seen, cx)
+            .is_ready()
+        {
             coop.made_progress();
             return Poll::Ready(Some(()));
         }
@@ -233,15 +230,6 @@ impl Signal {
                 self.watched_by = Some(id);
             }
         }
-    }
-
-    fn take_delivery(&mut self) -> bool {
-        let now = self.slot.delivered();
-        if now == self.seen {
-            return false;
-        }
-        self.seen = now;
-        true
     }
 }
 
