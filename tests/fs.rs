@@ -4,6 +4,9 @@
 //! fetch batch, `ReadDir` as a `Stream`, and a write in flight when the file and the runtime are
 //! dropped.
 
+#[path = "support/blocking_gates.rs"]
+mod blocking_gates;
+use blocking_gates::Gates;
 use eddy::fs::{self, File, OpenOptions};
 use eddy::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use std::io::SeekFrom;
@@ -41,22 +44,19 @@ fn rt() -> eddy::runtime::Runtime {
 }
 
 /// Starts a read into a 10-byte buffer and abandons it before it completes: its bytes land in the
-/// file's buffer, unread, and the kernel's offset is 10 bytes past the caller's position. The
-/// runtime's only blocking thread is held until the read is abandoned, so the read cannot finish
-/// within its one poll.
+/// file's buffer, unread, and the kernel's offset is 10 bytes past the caller's position. Every
+/// blocking thread is held until the read is abandoned, so the read cannot finish within its one
+/// poll.
 async fn abandon_a_read(file: &mut File) {
     use futures::FutureExt;
-    let (release, held) = std::sync::mpsc::channel::<()>();
-    let gate = eddy::task::spawn_blocking(move || {
-        let _ = held.recv();
-    });
+    let gates = Gates::close();
     let mut buf = [0u8; 10];
     assert!(
         file.read(&mut buf).now_or_never().is_none(),
         "the read ran on a busy pool"
     );
-    release.send(()).unwrap();
-    gate.await.unwrap();
+    drop(gates);
+    eddy::task::spawn_blocking(|| ()).await.unwrap();
 }
 
 #[test]

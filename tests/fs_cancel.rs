@@ -4,6 +4,9 @@
 //! `into_std`), `SeekFrom::Current` overflow, `into_std` after a cancelled `metadata`. Each of
 //! these failed on the first version of `fs` (635ab70); Tokio 1.54 fails three of them.
 
+#[path = "support/blocking_gates.rs"]
+mod blocking_gates;
+use blocking_gates::Gates;
 use eddy::fs::{File, OpenOptions};
 use eddy::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use std::io::{Read, SeekFrom};
@@ -40,22 +43,18 @@ fn rt(blocking: usize) -> eddy::runtime::Runtime {
         .unwrap()
 }
 
-/// Holds the (only) blocking thread, polls a 10-byte read once so it is queued behind the gate,
-/// and returns the gate's release. Needs `rt(1)`.
-fn hold_pool_and_start_read(file: &mut File) -> std::sync::mpsc::Sender<()> {
+/// Holds every blocking thread, polls a 10-byte read once so it is queued behind the gates, and
+/// returns the gates; dropping them (or `open`) lets everything run.
+fn hold_pool_and_start_read(file: &mut File) -> Gates {
     use futures::FutureExt;
-    let (release, held) = std::sync::mpsc::channel::<()>();
-    let _gate = eddy::task::spawn_blocking(move || {
-        let _ = held.recv();
-    });
+    let gates = Gates::close();
     let mut buf = [0u8; 10];
     assert!(file.read(&mut buf).now_or_never().is_none());
-    release
+    gates
 }
 
 async fn abandon_a_read(file: &mut File) {
-    let release = hold_pool_and_start_read(file);
-    release.send(()).unwrap();
+    drop(hold_pool_and_start_read(file));
     eddy::task::spawn_blocking(|| ()).await.unwrap();
 }
 
@@ -140,11 +139,11 @@ fn into_std_with_pending_write_error_and_read_in_flight() {
             let mut file = File::open(&path).await.unwrap();
             file.write(b"data").await.unwrap();
             eddy::task::spawn_blocking(|| ()).await.unwrap();
-            let release = hold_pool_and_start_read(&mut file);
-            // Released later, so that an into_std that does wait can finish.
+            let gates = hold_pool_and_start_read(&mut file);
+            // Opened later, so that an into_std that does wait can finish.
             std::thread::spawn(move || {
                 std::thread::sleep(Duration::from_millis(200));
-                let _ = release.send(());
+                gates.open();
             });
             let _std = file.into_std().await;
         })
@@ -321,13 +320,10 @@ fn into_std_after_a_cancelled_metadata() {
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         rt(1).block_on(async {
             let file = File::open(&path).await.unwrap();
-            let (release, held) = std::sync::mpsc::channel::<()>();
-            let _gate = eddy::task::spawn_blocking(move || {
-                let _ = held.recv();
-            });
+            let gates = Gates::close();
             assert!(file.metadata().now_or_never().is_none());
             let _std = file.into_std().await;
-            drop(release);
+            drop(gates);
         })
     }));
     if let Err(p) = res {
