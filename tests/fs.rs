@@ -6,33 +6,13 @@
 
 #[path = "support/blocking_gates.rs"]
 mod blocking_gates;
+#[path = "support/temp_dir.rs"]
+mod temp_dir;
 use blocking_gates::Gates;
 use eddy::fs::{self, File, OpenOptions};
 use eddy::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use std::io::SeekFrom;
-use std::path::PathBuf;
-
-/// A fresh directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("eddy-fs-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use temp_dir::TempDir;
 
 fn rt() -> eddy::runtime::Runtime {
     eddy::runtime::Builder::new_multi_thread()
@@ -61,7 +41,7 @@ async fn abandon_a_read(file: &mut File) {
 
 #[test]
 fn a_write_after_an_abandoned_read_lands_at_the_callers_position() {
-    let dir = TempDir::new("write-after-read");
+    let dir = TempDir::new("fs-write-after-read");
     let path = dir.join("f");
     std::fs::write(&path, b"0123456789").unwrap();
     rt().block_on(async {
@@ -85,7 +65,7 @@ fn a_write_after_an_abandoned_read_lands_at_the_callers_position() {
 
 #[test]
 fn seek_current_counts_from_what_the_caller_read() {
-    let dir = TempDir::new("seek-current");
+    let dir = TempDir::new("fs-seek-current");
     let path = dir.join("f");
     std::fs::write(&path, b"0123456789").unwrap();
     rt().block_on(async {
@@ -103,7 +83,7 @@ fn seek_current_counts_from_what_the_caller_read() {
 
 #[test]
 fn set_len_after_a_partial_read_keeps_the_position() {
-    let dir = TempDir::new("set-len");
+    let dir = TempDir::new("fs-set-len");
     let path = dir.join("f");
     std::fs::write(&path, b"0123456789").unwrap();
     rt().block_on(async {
@@ -126,7 +106,7 @@ fn set_len_after_a_partial_read_keeps_the_position() {
 
 #[test]
 fn a_failed_background_write_is_reported_by_flush() {
-    let dir = TempDir::new("write-error");
+    let dir = TempDir::new("fs-write-error");
     let path = dir.join("f");
     std::fs::write(&path, b"x").unwrap();
     rt().block_on(async {
@@ -146,7 +126,7 @@ fn a_failed_background_write_is_reported_by_flush() {
 
 #[test]
 fn megabytes_through_the_buffer_both_ways() {
-    let dir = TempDir::new("big");
+    let dir = TempDir::new("fs-big");
     let path = dir.join("f");
     let data: Vec<u8> = (0..5_000_000u32).map(|i| (i % 253) as u8).collect();
     rt().block_on(async {
@@ -169,9 +149,9 @@ fn megabytes_through_the_buffer_both_ways() {
 
 #[test]
 fn read_dir_lists_more_entries_than_one_batch() {
-    let dir = TempDir::new("many");
+    let dir = TempDir::new("fs-many");
     for i in 0..100 {
-        std::fs::write(dir.join(&format!("file{i:03}")), b"").unwrap();
+        std::fs::write(dir.join(format!("file{i:03}")), b"").unwrap();
     }
     std::fs::create_dir(dir.join("sub")).unwrap();
     rt().block_on(async {
@@ -200,7 +180,7 @@ fn read_dir_lists_more_entries_than_one_batch() {
 
 #[test]
 fn path_functions_report_errors_with_their_kind() {
-    let dir = TempDir::new("errors");
+    let dir = TempDir::new("fs-errors");
     rt().block_on(async {
         let missing = dir.join("missing");
         assert_eq!(
@@ -231,7 +211,7 @@ fn path_functions_report_errors_with_their_kind() {
 
 #[test]
 fn a_write_in_flight_when_everything_is_dropped_still_lands() {
-    let dir = TempDir::new("drop-in-flight");
+    let dir = TempDir::new("fs-drop-in-flight");
     let path = dir.join("f");
     let rt = rt();
     rt.block_on(async {

@@ -6,33 +6,14 @@
 
 #[path = "support/blocking_gates.rs"]
 mod blocking_gates;
+#[path = "support/temp_dir.rs"]
+mod temp_dir;
 use blocking_gates::Gates;
 use eddy::fs::{File, OpenOptions};
 use eddy::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use std::io::{Read, SeekFrom};
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir =
-            std::env::temp_dir().join(format!("eddy-fs-cancel-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use temp_dir::TempDir;
 
 fn rt(blocking: usize) -> eddy::runtime::Runtime {
     eddy::runtime::Builder::new_multi_thread()
@@ -61,7 +42,7 @@ async fn abandon_a_read(file: &mut File) {
 /// An empty write after an abandoned read keeps the bytes read ahead and the position.
 #[test]
 fn empty_write_after_abandoned_read_keeps_position() {
-    let dir = TempDir::new("empty-write");
+    let dir = TempDir::new("fs-cancel-empty-write");
     let path = dir.join("f");
     std::fs::write(&path, b"0123456789").unwrap();
     rt(1).block_on(async {
@@ -82,7 +63,7 @@ fn empty_write_after_abandoned_read_keeps_position() {
 /// After an empty write, the next write lands at 0: nothing was consumed.
 #[test]
 fn empty_write_then_write_lands_at_callers_position() {
-    let dir = TempDir::new("empty-write2");
+    let dir = TempDir::new("fs-cancel-empty-write2");
     let path = dir.join("f");
     std::fs::write(&path, b"0123456789").unwrap();
     rt(1).block_on(async {
@@ -104,7 +85,7 @@ fn empty_write_then_write_lands_at_callers_position() {
 /// instead of finding the file busy (it used to panic).
 #[test]
 fn set_len_with_pending_write_error_and_read_in_flight() {
-    let dir = TempDir::new("set-len-panic");
+    let dir = TempDir::new("fs-cancel-set-len-panic");
     let path = dir.join("f");
     std::fs::write(&path, b"0123456789").unwrap();
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -131,7 +112,7 @@ fn set_len_with_pending_write_error_and_read_in_flight() {
 /// The same state, the read still queued: `into_std` waits for it (it used to panic).
 #[test]
 fn into_std_with_pending_write_error_and_read_in_flight() {
-    let dir = TempDir::new("into-std-panic");
+    let dir = TempDir::new("fs-cancel-into-std-panic");
     let path = dir.join("f");
     std::fs::write(&path, b"0123456789").unwrap();
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -162,7 +143,7 @@ fn into_std_with_pending_write_error_and_read_in_flight() {
 /// overflow.
 #[test]
 fn seek_current_min_with_read_ahead_is_an_error_not_a_panic() {
-    let dir = TempDir::new("seek-overflow");
+    let dir = TempDir::new("fs-cancel-seek-overflow");
     let path = dir.join("f");
     std::fs::write(&path, b"0123456789").unwrap();
     rt(1).block_on(async {
@@ -177,6 +158,7 @@ fn fifo(dir: &TempDir) -> (std::fs::File, std::fs::File) {
     use std::os::unix::ffi::OsStrExt;
     let path = dir.join("fifo");
     let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: `c` is a NUL-terminated path that lives across the call.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
     use std::os::unix::fs::OpenOptionsExt;
     let reader = std::fs::OpenOptions::new()
@@ -186,6 +168,7 @@ fn fifo(dir: &TempDir) -> (std::fs::File, std::fs::File) {
         .unwrap();
     let writer = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
     // Reader back to blocking.
+    // SAFETY: fcntl F_GETFL/F_SETFL on a descriptor `reader` owns; only its flags change.
     unsafe {
         let fl = libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(&reader), libc::F_GETFL);
         libc::fcntl(
@@ -201,7 +184,7 @@ fn fifo(dir: &TempDir) -> (std::fs::File, std::fs::File) {
 /// after the time set.
 #[test]
 fn set_modified_waits_for_the_write_in_flight() {
-    let dir = TempDir::new("set-mtime");
+    let dir = TempDir::new("fs-cancel-set-mtime");
     let (mut reader, writer) = fifo(&dir);
     let when = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
     rt(4).block_on(async {
@@ -226,7 +209,7 @@ fn set_modified_waits_for_the_write_in_flight() {
 /// `try_clone` waits for the write in flight: the clone's write lands after it, not inside it.
 #[test]
 fn try_clone_waits_for_the_write_in_flight() {
-    let dir = TempDir::new("try-clone");
+    let dir = TempDir::new("fs-cancel-try-clone");
     let (mut reader, writer) = fifo(&dir);
     rt(4).block_on(async {
         let mut file = File::from_std(writer);
@@ -263,7 +246,7 @@ fn try_clone_waits_for_the_write_in_flight() {
 /// reported written and lost.
 #[test]
 fn write_after_shutdown_is_refused() {
-    let dir = TempDir::new("after-shutdown");
+    let dir = TempDir::new("fs-cancel-after-shutdown");
     let path = dir.join("f");
     let rt = rt(4);
     let handle = rt.handle().clone();
@@ -282,7 +265,7 @@ fn write_after_shutdown_is_refused() {
 /// the file.
 #[test]
 fn write_after_shutdown_then_read_then_flush() {
-    let dir = TempDir::new("after-shutdown-read");
+    let dir = TempDir::new("fs-cancel-after-shutdown-read");
     let path = dir.join("f");
     let rt = rt(4);
     let handle = rt.handle().clone();
@@ -314,7 +297,7 @@ fn write_after_shutdown_then_read_then_flush() {
 #[test]
 fn into_std_after_a_cancelled_metadata() {
     use futures::FutureExt;
-    let dir = TempDir::new("into-std-meta");
+    let dir = TempDir::new("fs-cancel-into-std-meta");
     let path = dir.join("f");
     std::fs::write(&path, b"x").unwrap();
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
