@@ -1,7 +1,8 @@
 //! Unix signals through the public API: delivery to every listener on both runtimes and across
 //! runtimes, the count semantics (a listener sees only deliveries after its creation), the errors
 //! for signals that cannot be listened for, the panic without an I/O driver, `ctrl_c`, and the
-//! `Stream` impl. (Tokio's own signal_* tests, ported by `scripts/tokio-compat`, cover the rest.)
+//! `Stream` impl. (Tokio's own signal_* tests, ported by `scripts/tokio-compat`, cover the rest;
+//! chaining to a handler installed before eddy's is in `signal_chain.rs`.)
 //!
 //! Signals are process-wide and the tests of this file run on parallel threads of one process, so
 //! each test uses a signal of its own, and every test creates its listener (installing the handler)

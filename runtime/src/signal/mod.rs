@@ -6,7 +6,9 @@
 //! (`registry.rs`). Listening therefore needs a runtime built with I/O enabled.
 //!
 //! Installing a handler replaces the signal's default action for the rest of the process: once
-//! [`ctrl_c`] has been called, Ctrl-C no longer ends the program by itself.
+//! [`ctrl_c`] has been called, Ctrl-C no longer ends the program by itself. A handler that other code
+//! (the program, a C library) installed before eddy's is not lost: eddy's handler calls it on every
+//! delivery, as Tokio's does through signal-hook-registry (`registry.rs`, "Chaining").
 
 pub(crate) mod registry;
 pub mod unix;

@@ -2,10 +2,17 @@
 //!
 //! A signal handler may only call async-signal-safe functions, so it cannot wake a task itself. What
 //! it does instead, for whichever signal arrived:
-//! 1. sets that signal's `pending` flag (an atomic store);
-//! 2. writes one byte to a nonblocking pipe (`write(2)` is async-signal-safe; a full pipe already
+//! 1. calls the handler that was installed for the signal before eddy's, if there was one (see
+//!    below);
+//! 2. sets that signal's `pending` flag (an atomic store);
+//! 3. writes one byte to a nonblocking pipe (`write(2)` is async-signal-safe; a full pipe already
 //!    holds a wake-up, so `EAGAIN` is ignored);
-//! 3. restores `errno`, which the interrupted code may be about to read.
+//! 4. restores `errno`, which the interrupted code (or the earlier handler) may have changed.
+//!
+//! None of these allocates or takes a lock: the table is reached through `OnceLock::get` (one
+//! atomic load; the handler is only installed once the table exists), the earlier handler through
+//! an atomic pointer to a record that is never freed, and the rest is atomics and `write(2)`. What
+//! the earlier handler does is its own business, as it was before eddy came.
 //!
 //! The pipe's read end is added to the epoll instance of every runtime that created a listener (one
 //! file descriptor may sit in any number of epoll sets). When it turns readable, whichever runtime
@@ -19,12 +26,31 @@
 //! again after releasing it. Either the dispatcher's lock comes second and it finds the waker, or
 //! the listener's re-read comes after the dispatcher's unlock, and so after the bump.
 //!
-//! A handler, once installed for a signal, stays for the life of the process, as Tokio's does: the
-//! signal's default action (terminating the process, for most) is gone from then on, even after
-//! every listener is dropped. The handler replaces any handler installed earlier by other code; it
-//! does not chain to it.
+//! # Chaining
+//!
+//! eddy's handler chains to the one it replaced, as Tokio's does through signal-hook-registry
+//! (`Slot::new` and `Prev::execute` there). When eddy first installs its handler for a signal, it
+//! keeps the action that was installed before; on each delivery it calls that action's handler,
+//! before flagging the signal, with the calling convention the action was installed with: `(signum,
+//! siginfo, context)`, passing on what the kernel gave eddy's handler, if it had `SA_SIGINFO`, else
+//! `(signum)`. An earlier `SIG_DFL` or `SIG_IGN` is not called: those are dispositions, not
+//! functions. The earlier action's mask and its other flags (`SA_RESETHAND`, `SA_NODEFER`,
+//! `SA_ONSTACK`) are not re-created; the earlier handler runs inside eddy's, which is installed with
+//! `SA_SIGINFO | SA_RESTART` and an empty mask, the flags signal-hook-registry uses.
+//!
+//! The earlier action must be in place before eddy's handler can first run. So [`Slot::install`]
+//! reads the current action and publishes it (a `Release` store of a pointer, read with `Acquire`
+//! by the handler) before the `sigaction` call that installs eddy's handler, which itself returns
+//! the action it replaced; should other code have changed the action between the two calls, that
+//! one is published instead. A signal in that short window still reaches the handler read first,
+//! which is the race signal-hook-registry documents for concurrent installers too.
+//!
+//! A handler, once installed for a signal, stays for the life of the process, as Tokio's does: it
+//! is never restored to the earlier action, even after every listener is dropped. So a signal whose
+//! earlier action was `SIG_DFL` no longer has its default effect (terminating the process, for
+//! most), and one that was `SIG_IGN` is caught from then on; an earlier handler keeps being called.
 
-use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use crate::loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use crate::loom::sync::Mutex;
 use crate::util::wake_list::WakeList;
 use std::io;
@@ -41,9 +67,68 @@ pub(crate) struct Slot {
     pending: AtomicBool,
     /// The outcome of installing the handler: `Err(errno)` if `sigaction` refused.
     installed: OnceLock<Result<(), i32>>,
+    /// The handler installed before eddy's, to be called from eddy's: null while there is none (or
+    /// the earlier action was `SIG_DFL` or `SIG_IGN`). Points at a leaked [`Previous`] that is never
+    /// freed, since the handler may be reading it at any time.
+    previous: AtomicPtr<Previous>,
     /// How many times the signal was dispatched; a listener returns when it moves.
     delivered: AtomicU64,
     waiters: Mutex<Waiters>,
+}
+
+/// A handler that was installed for a signal before eddy's.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Previous {
+    /// Its address (never `SIG_DFL` or `SIG_IGN`).
+    handler: libc::sighandler_t,
+    /// Whether it was installed with `SA_SIGINFO`, so takes `(signum, siginfo, context)`.
+    siginfo: bool,
+}
+
+type PlainHandler = extern "C" fn(libc::c_int);
+type InfoHandler = extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void);
+
+impl Previous {
+    /// The handler of `action` to chain to, if it has one that is a function, and not eddy's own
+    /// (which would call itself forever).
+    fn of(action: &libc::sigaction) -> Option<Previous> {
+        let handler = action.sa_sigaction;
+        if handler == libc::SIG_DFL || handler == libc::SIG_IGN || handler == on_signal_address() {
+            return None;
+        }
+        Some(Previous {
+            handler,
+            siginfo: action.sa_flags & libc::SA_SIGINFO != 0,
+        })
+    }
+
+    /// Calls the handler with the arguments eddy's handler received.
+    ///
+    /// # Safety
+    /// Only from eddy's handler, for the signal this was installed for: `handler` must be the
+    /// address of a function with the signature `siginfo` says (which the earlier `sigaction` call
+    /// promised the kernel), and `info` and `context` what the kernel passed for this delivery.
+    unsafe fn call(
+        self,
+        signum: libc::c_int,
+        info: *mut libc::siginfo_t,
+        context: *mut libc::c_void,
+    ) {
+        // The address becomes a pointer before the function pointer, as signal-hook-registry does,
+        // so that the conversion is a pointer-to-pointer one.
+        let ptr = self.handler as *const ();
+        if self.siginfo {
+            // SAFETY: per this function's contract, `ptr` is a function taking (int, siginfo_t *,
+            // void *), which `InfoHandler` is, with the C ABI.
+            let f = unsafe { std::mem::transmute::<*const (), InfoHandler>(ptr) };
+            f(signum, info, context);
+        } else {
+            // SAFETY: per this function's contract, `ptr` is a function taking one int, which
+            // `PlainHandler` is, with the C ABI.
+            let f = unsafe { std::mem::transmute::<*const (), PlainHandler>(ptr) };
+            f(signum);
+        }
+    }
 }
 
 /// The listeners of one signal, each at a fixed index for its lifetime.
@@ -78,6 +163,7 @@ impl Slot {
         Slot {
             pending: AtomicBool::new(false),
             installed: OnceLock::new(),
+            previous: AtomicPtr::new(std::ptr::null_mut()),
             delivered: AtomicU64::new(0),
             waiters: Mutex::new(Waiters::default()),
         }
@@ -99,7 +185,13 @@ fn new_globals() -> io::Result<Globals> {
     })
 }
 
-extern "C" fn on_signal(signum: libc::c_int) {
+/// eddy's handler, installed with `SA_SIGINFO` so that it can pass `info` and `context` on to an
+/// earlier handler that takes them.
+extern "C" fn on_signal(
+    signum: libc::c_int,
+    info: *mut libc::siginfo_t,
+    context: *mut libc::c_void,
+) {
     // SAFETY: `__errno_location` returns this thread's errno slot, valid for the thread's life; it is
     // read here and written back below so that the interrupted code sees its own value.
     let errno = unsafe { *libc::__errno_location() };
@@ -107,6 +199,18 @@ extern "C" fn on_signal(signum: libc::c_int) {
     // installed after the table exists, so this finds it.
     if let Some(Ok(g)) = GLOBALS.get() {
         if let Some(slot) = g.slots.get(signum as usize) {
+            // The earlier handler first, then eddy's flag, in signal-hook-registry's order.
+            let previous = slot.previous.load(Ordering::Acquire);
+            if !previous.is_null() {
+                // SAFETY: a non-null `previous` points at a `Previous` that `Slot::install` wrote
+                // in full before its `Release` store of the pointer (this `Acquire` load pairs with
+                // it) and that is never freed nor written again. Reading it is a plain copy: no
+                // allocation, no lock. It was made by `Previous::of` from the action `sigaction`
+                // reported for this very signal, so its address and calling convention are the ones
+                // that action was installed with, and this is eddy's handler running for `signum`
+                // with the kernel's `info` and `context`: `call`'s contract holds.
+                unsafe { (*previous).call(signum, info, context) };
+            }
             slot.pending.store(true, Ordering::SeqCst);
         }
         let byte = 1u8;
@@ -115,8 +219,14 @@ extern "C" fn on_signal(signum: libc::c_int) {
         // wake-up, so the result is not needed.
         unsafe { libc::write(g.write_fd, &byte as *const u8 as *const libc::c_void, 1) };
     }
-    // SAFETY: as above; restores the value read on entry.
+    // SAFETY: as above; restores the value read on entry, which the earlier handler may have
+    // changed too.
     unsafe { *libc::__errno_location() = errno };
+}
+
+/// The address of [`on_signal`], as `sigaction` takes it.
+fn on_signal_address() -> libc::sighandler_t {
+    on_signal as InfoHandler as *const () as libc::sighandler_t
 }
 
 impl Globals {
@@ -135,24 +245,39 @@ impl Globals {
 }
 
 impl Slot {
-    /// Installs the handler for `signum` (once; later calls return the first outcome).
+    /// Installs the handler for `signum` (once; later calls return the first outcome), keeping the
+    /// action it replaces to chain to (module docs, "Chaining").
     pub(crate) fn install(&self, signum: i32) -> io::Result<()> {
         let outcome = self.installed.get_or_init(|| {
+            // The action in place now is published before eddy's handler goes in, so that the
+            // handler finds it from its first run.
+            let before = query_action(signum)?;
+            self.set_previous(Previous::of(&before));
             // SAFETY: a zeroed `sigaction` is a valid starting value; it gets a handler with the
-            // plain `fn(c_int)` signature (no SA_SIGINFO) and an empty mask. SA_RESTART makes
-            // interrupted system calls on other threads resume instead of failing with EINTR.
-            let rc = unsafe {
+            // three-argument signature that SA_SIGINFO announces, and an empty mask. SA_RESTART makes
+            // interrupted system calls on other threads resume instead of failing with EINTR. The
+            // handler only reaches the table through `GLOBALS`, which exists (this slot is in it),
+            // and `previous` was stored above. `replaced` is a valid `sigaction` for the kernel to
+            // fill.
+            let (rc, replaced) = unsafe {
                 let mut sa: libc::sigaction = std::mem::zeroed();
-                sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as *const () as usize;
-                sa.sa_flags = libc::SA_RESTART;
+                sa.sa_sigaction = on_signal_address();
+                sa.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
                 libc::sigemptyset(&mut sa.sa_mask);
-                libc::sigaction(signum, &sa, std::ptr::null_mut())
+                let mut replaced: libc::sigaction = std::mem::zeroed();
+                let rc = libc::sigaction(signum, &sa, &mut replaced);
+                (rc, replaced)
             };
             if rc == -1 {
-                Err(io::Error::last_os_error().raw_os_error().unwrap_or(0))
-            } else {
-                Ok(())
+                return Err(last_errno());
             }
+            // Other code may have installed a handler between the two calls: the action actually
+            // replaced is the one to chain to.
+            let replaced = Previous::of(&replaced);
+            if replaced != Previous::of(&before) {
+                self.set_previous(replaced);
+            }
+            Ok(())
         });
         outcome.map_err(|errno| {
             io::Error::new(
@@ -163,6 +288,14 @@ impl Slot {
                 ),
             )
         })
+    }
+
+    /// Publishes the handler eddy's handler chains to. Called at most twice per signal, under
+    /// `installed`'s initialisation; the record is leaked, since the handler may hold a pointer to
+    /// an earlier one at any time.
+    fn set_previous(&self, previous: Option<Previous>) {
+        let ptr = previous.map_or(std::ptr::null_mut(), |p| Box::into_raw(Box::new(p)));
+        self.previous.store(ptr, Ordering::Release);
     }
 
     /// The delivery count: a listener created now waits for it to move.
@@ -254,6 +387,23 @@ impl Slot {
             }
         }
     }
+}
+
+/// The action installed for `signum` now, or the errno of `sigaction`'s refusal.
+fn query_action(signum: i32) -> Result<libc::sigaction, i32> {
+    // SAFETY: a null new action makes `sigaction` only report the current one into `sa`, a valid
+    // `sigaction` (zeroed is a valid value) for the kernel to fill.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(signum, std::ptr::null(), &mut sa) == -1 {
+            return Err(last_errno());
+        }
+        Ok(sa)
+    }
+}
+
+fn last_errno() -> i32 {
+    io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
 /// Drains the pipe and delivers every pending signal. Called by an I/O driver that saw the pipe's

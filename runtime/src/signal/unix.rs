@@ -137,8 +137,10 @@ pub struct Signal {
 ///
 /// The first listener of a signal installs the process's handler for it, which stays installed after
 /// every listener is gone: from then on the signal no longer has its default effect (for `SIGINT`,
-/// `SIGTERM` and `SIGHUP`, ending the process). A handler installed earlier by other code is
-/// replaced.
+/// `SIGTERM` and `SIGHUP`, ending the process), and a signal that was ignored (`SIG_IGN`) is caught.
+/// A handler installed earlier by other code, such as a C library, keeps working: eddy's handler
+/// calls it first on each delivery, with the `siginfo_t` and context if it was installed with
+/// `SA_SIGINFO`, as Tokio's handler does through signal-hook-registry.
 ///
 /// ```no_run
 /// use eddy::signal::unix::{signal, SignalKind};
