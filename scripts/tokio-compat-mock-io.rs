@@ -7,15 +7,40 @@
 //! differ: tokio-test implements Tokio's `AsyncRead`/`AsyncWrite`, and the code under test is eddy's
 //! `io` utilities, which take eddy's. Each method here forwards one call to the mock.
 //!
-//! Scripts with `wait` sleep on Tokio's timer, which needs a Tokio runtime; the Tokio tests that use
-//! the mock do not call it.
+//! A script's `wait(d)` makes the mock sleep on Tokio's timer (a `tokio::time::Sleep`), which can
+//! only be made inside a Tokio runtime's context, and the tests run on eddy's. So every forwarded
+//! call enters the context of a Tokio runtime kept for this purpose ([`timer`]): one
+//! current-thread runtime with only its timer enabled, driven by a thread of its own, started on
+//! first use and left running until the test process exits. The `Sleep` registers with that
+//! runtime's timer, whose thread wakes the eddy task's waker when the time is up; the mock's clock
+//! (`tokio::time::Instant`) is that runtime's, which is never paused, so a wait takes real time.
 
 pub mod mock_io {
     use std::io;
     use std::pin::Pin;
+    use std::sync::OnceLock;
     use std::task::{Context, Poll};
     use std::time::Duration;
     use tokio::io::{AsyncRead as _, AsyncWrite as _};
+
+    /// The handle of the Tokio runtime whose timer the mocks' waits sleep on, started on first
+    /// call: a current-thread runtime with time enabled, on a thread that drives it (`block_on` of
+    /// a future that never completes) for the rest of the process.
+    pub fn timer() -> &'static tokio::runtime::Handle {
+        static TIMER: OnceLock<tokio::runtime::Handle> = OnceLock::new();
+        TIMER.get_or_init(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .expect("mock_io: building the timer runtime");
+            let handle = rt.handle().clone();
+            std::thread::Builder::new()
+                .name("mock-io-timer".into())
+                .spawn(move || rt.block_on(std::future::pending::<()>()))
+                .expect("mock_io: starting the timer thread");
+            handle
+        })
+    }
 
     /// tokio-test's `Builder`, building a [`Mock`] that speaks eddy's traits.
     #[derive(Default)]
@@ -66,7 +91,8 @@ pub mod mock_io {
         }
     }
 
-    /// tokio-test's `Mock`, implementing eddy's `AsyncRead` and `AsyncWrite`.
+    /// tokio-test's `Mock`, implementing eddy's `AsyncRead` and `AsyncWrite`; each call runs in
+    /// the [`timer`] runtime's context, where a scripted `wait` can make its `Sleep`.
     #[derive(Debug)]
     pub struct Mock(tokio_test::io::Mock);
 
@@ -79,6 +105,7 @@ pub mod mock_io {
             // The mock copies into a Tokio `ReadBuf` over eddy's unfilled bytes (zeroed first, so
             // no unsafe code is needed); eddy's buffer then advances by what it filled.
             let mut dst = tokio::io::ReadBuf::new(buf.initialize_unfilled());
+            let _timer = timer().enter();
             let res = Pin::new(&mut self.0).poll_read(cx, &mut dst);
             let n = dst.filled().len();
             buf.advance(n);
@@ -92,14 +119,17 @@ pub mod mock_io {
             cx: &mut Context<'_>,
             buf: &[u8],
         ) -> Poll<io::Result<usize>> {
+            let _timer = timer().enter();
             Pin::new(&mut self.0).poll_write(cx, buf)
         }
 
         fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            let _timer = timer().enter();
             Pin::new(&mut self.0).poll_flush(cx)
         }
 
         fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            let _timer = timer().enter();
             Pin::new(&mut self.0).poll_shutdown(cx)
         }
     }

@@ -256,6 +256,50 @@ fn zero_linger_close_resets_the_peer() {
     });
 }
 
+/// A reset connection (`EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLHUP | EPOLLERR`): `ready(READABLE)`
+/// completes through the closed read side and, as in Tokio, does not report the error, which
+/// only an interest naming `ERROR` sees.
+#[test]
+fn ready_reports_error_only_to_error_interest() {
+    use eddy::io::Interest;
+    let rt = rt(1);
+    rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        server.set_zero_linger().unwrap();
+        drop(server);
+
+        let ready = client.ready(Interest::READABLE).await.unwrap();
+        assert!(ready.is_read_closed(), "{ready:?}");
+        assert!(!ready.is_error(), "{ready:?}");
+        let ready = client
+            .ready(Interest::READABLE | Interest::WRITABLE)
+            .await
+            .unwrap();
+        assert!(
+            ready.is_read_closed() && ready.is_write_closed(),
+            "{ready:?}"
+        );
+        assert!(!ready.is_error(), "{ready:?}");
+
+        let ready = client.ready(Interest::ERROR).await.unwrap();
+        assert!(ready.is_error(), "{ready:?}");
+        assert!(!ready.is_readable() && !ready.is_writable(), "{ready:?}");
+        let ready = client
+            .ready(Interest::READABLE | Interest::ERROR)
+            .await
+            .unwrap();
+        assert!(ready.is_error() && ready.is_read_closed(), "{ready:?}");
+
+        let mut buf = [0u8; 16];
+        let err = client.read(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
+    });
+}
+
 #[test]
 fn try_read_buf_and_read_buf_append_to_a_vec() {
     let rt = rt(1);

@@ -173,6 +173,40 @@ async fn refused_shows_as_error() {
     assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
 }
 
+/// An ICMP "port unreachable" on a connected socket is a bare error (`EPOLLOUT | EPOLLERR`): it is
+/// not read readiness, so `ready(READABLE)` and `poll_recv_ready` keep waiting, as in Tokio, but it
+/// wakes `ready(ERROR)`, and `recv`, which waits for `READABLE | ERROR` as Tokio's does, returns it.
+#[eddy::test]
+async fn icmp_error_wakes_error_interest_and_recv_not_readable() {
+    use eddy::io::Interest;
+    use futures::FutureExt;
+    let gone = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let gone_addr = gone.local_addr().unwrap();
+    drop(gone);
+    let s = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    s.connect(gone_addr).await.unwrap();
+    let mut buf = [0u8; 8];
+    // Forget the readability a new socket is assumed to have: from here on only events count.
+    assert_eq!(
+        s.try_recv(&mut buf).unwrap_err().kind(),
+        io::ErrorKind::WouldBlock
+    );
+    s.send(b"anyone?").await.unwrap();
+
+    let ready = s.ready(Interest::ERROR).await.unwrap();
+    assert!(ready.is_error(), "{ready:?}");
+    assert!(!ready.is_readable(), "{ready:?}");
+    // The driver has seen the event: nothing in it satisfies read interest.
+    assert!(s.ready(Interest::READABLE).now_or_never().is_none());
+    assert!(poll_fn(|cx| s.poll_recv_ready(cx)).now_or_never().is_none());
+
+    let err = eddy::time::timeout(std::time::Duration::from_secs(60), s.recv(&mut buf))
+        .await
+        .expect("recv was not woken by the error")
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+}
+
 #[eddy::test]
 async fn std_round_trip() {
     let std_sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();

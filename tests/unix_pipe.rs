@@ -455,6 +455,75 @@ async fn try_write_fills_the_pipe_then_would_block() {
     assert_eq!(tx.try_write(&chunk).unwrap(), chunk.len());
 }
 
+/// Fills `tx` until the pipe reports `WouldBlock`, so that it has no write readiness left.
+fn fill(tx: &pipe::Sender) {
+    let chunk = [7u8; 4096];
+    loop {
+        match tx.try_write(&chunk) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+/// The last reader of a full pipe goes: the write end gets a bare `EPOLLERR`. A wait for
+/// `WRITABLE` wakes with `WRITE_CLOSED` and, as in Tokio, without the error, which a wait for
+/// `ERROR` sees.
+#[eddy::test]
+async fn a_full_sender_whose_receiver_closes_wakes_write_closed() {
+    let (tx, rx) = pipe::pipe().unwrap();
+    fill(&tx);
+    let mut writable = std::pin::pin!(tx.ready(Interest::WRITABLE));
+    assert!(futures::poll!(writable.as_mut()).is_pending());
+    drop(rx);
+    let ready = eddy::time::timeout(std::time::Duration::from_secs(60), writable)
+        .await
+        .expect("the sender was not woken")
+        .unwrap();
+    assert!(ready.is_write_closed(), "{ready:?}");
+    assert!(!ready.is_error(), "{ready:?}");
+    let ready = tx.ready(Interest::ERROR).await.unwrap();
+    assert!(ready.is_error() && !ready.is_writable(), "{ready:?}");
+    let err = tx.try_write(b"x").unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+}
+
+/// The same through the writer's own waker slot: a `write_all` parked on a full pipe is woken, and
+/// ends with `BrokenPipe`, when the receiver goes. The write runs in its own task, so that only a
+/// wake-up (not a poll that retries the write) can finish it.
+#[eddy::test]
+async fn a_write_parked_on_a_full_pipe_is_woken_when_the_receiver_closes() {
+    use std::future::Future;
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use std::sync::Arc;
+    let (mut tx, rx) = pipe::pipe().unwrap();
+    fill(&tx);
+    let parked = Arc::new(AtomicBool::new(false));
+    let task = eddy::spawn({
+        let parked = parked.clone();
+        async move {
+            let mut write = std::pin::pin!(tx.write_all(b"more"));
+            std::future::poll_fn(|cx| {
+                let polled = write.as_mut().poll(cx);
+                parked.store(polled.is_pending(), SeqCst);
+                polled
+            })
+            .await
+        }
+    });
+    while !parked.load(SeqCst) {
+        eddy::task::yield_now().await;
+    }
+    drop(rx);
+    let err = eddy::time::timeout(std::time::Duration::from_secs(60), task)
+        .await
+        .expect("the write was not woken")
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+}
+
 /// Writes `total` bytes of a counting pattern through a pipe while the reader lags behind.
 async fn large_transfer(total: usize) {
     let (mut tx, mut rx) = pipe::pipe().unwrap();

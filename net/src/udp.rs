@@ -37,6 +37,13 @@ pub struct UdpSocket {
     fd: OwnedFd,
 }
 
+/// What the `async fn` receives (`recv`, `recv_from`, the `_buf` forms, the peeks) wait for: read
+/// readiness or a pending error. An ICMP error on a connected socket (`ECONNREFUSED` after sending
+/// to a closed port) comes as `EPOLLERR` without `EPOLLIN`, which no read interest reports; the
+/// receive call then returns it (taking `SO_ERROR`). As Tokio's receives do since its issue 8000;
+/// the `poll_*` and `try_*` forms wait for, and check, read readiness only, as Tokio's do.
+const RECV: Interest = Interest::READABLE.add(Interest::ERROR);
+
 /// Views an initialised buffer as uninitialised memory for a receive call.
 fn as_uninit(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
     // SAFETY: `MaybeUninit<u8>` has the layout of `u8`; the kernel only writes bytes into it, so the
@@ -169,9 +176,7 @@ impl UdpSocket {
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         let fd = self.fd.as_raw_fd();
         let buf = as_uninit(buf);
-        self.io
-            .async_io(Interest::READABLE, || sys::recv(fd, buf, 0))
-            .await
+        self.io.async_io(RECV, || sys::recv(fd, buf, 0)).await
     }
 
     /// Polls to receive one datagram into the unfilled part of `buf`.
@@ -241,9 +246,7 @@ impl UdpSocket {
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         let fd = self.fd.as_raw_fd();
         let buf = as_uninit(buf);
-        self.io
-            .async_io(Interest::READABLE, || sys::recv_from(fd, buf, 0))
-            .await
+        self.io.async_io(RECV, || sys::recv_from(fd, buf, 0)).await
     }
 
     /// Polls to receive one datagram into `buf`; returns the sender.
@@ -287,9 +290,7 @@ impl UdpSocket {
     /// first; a datagram longer than the room is truncated, as with `recv`.
     pub async fn recv_buf<B: SpareCapacity + ?Sized>(&self, buf: &mut B) -> io::Result<usize> {
         let fd = self.fd.as_raw_fd();
-        self.io
-            .async_io(Interest::READABLE, || sys::recv_buf(fd, buf))
-            .await
+        self.io.async_io(RECV, || sys::recv_buf(fd, buf)).await
     }
 
     /// Receives one datagram from the connected peer without waiting, appending it to `buf`
@@ -311,9 +312,7 @@ impl UdpSocket {
         buf: &mut B,
     ) -> io::Result<(usize, SocketAddr)> {
         let fd = self.fd.as_raw_fd();
-        self.io
-            .async_io(Interest::READABLE, || sys::recv_buf_from(fd, buf))
-            .await
+        self.io.async_io(RECV, || sys::recv_buf_from(fd, buf)).await
     }
 
     /// Receives one datagram from any sender without waiting, appending it to `buf` (see
@@ -351,7 +350,7 @@ impl UdpSocket {
         let fd = self.fd.as_raw_fd();
         let buf = as_uninit(buf);
         self.io
-            .async_io(Interest::READABLE, || sys::recv(fd, buf, libc::MSG_PEEK))
+            .async_io(RECV, || sys::recv(fd, buf, libc::MSG_PEEK))
             .await
     }
 
@@ -374,9 +373,7 @@ impl UdpSocket {
         let fd = self.fd.as_raw_fd();
         let buf = as_uninit(buf);
         self.io
-            .async_io(Interest::READABLE, || {
-                sys::recv_from(fd, buf, libc::MSG_PEEK)
-            })
+            .async_io(RECV, || sys::recv_from(fd, buf, libc::MSG_PEEK))
             .await
     }
 
@@ -399,9 +396,7 @@ impl UdpSocket {
 
     /// The sender of the next datagram, which stays queued.
     pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
-        self.io
-            .async_io(Interest::READABLE, || self.peek_sender_now())
-            .await
+        self.io.async_io(RECV, || self.peek_sender_now()).await
     }
 
     /// Polls for the sender of the next datagram.

@@ -8,7 +8,8 @@
 //! buffer is empty and no write end is open, and `write` fails with `EPIPE` once no read end is.
 //! epoll reports `EPOLLIN` on a read end while data is queued and `EPOLLHUP` once the last writer
 //! has gone; `EPOLLOUT` on a write end while there is room and `EPOLLERR` once the last reader has
-//! gone. A read or write here runs the system call at once and waits for an edge only after
+//! gone (read as the write side closing, which wakes a waiting writer: `Ready::from_epoll`). A
+//! read or write here runs the system call at once and waits for an edge only after
 //! `EAGAIN`, through [`Registration`], as sockets do.
 
 use super::{Interest, Ready, Registration};

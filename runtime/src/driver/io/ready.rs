@@ -28,15 +28,21 @@ impl Ready {
     pub const WRITE_CLOSED: Ready = Ready(WRITE_CLOSED);
     /// Urgent (out-of-band) data is available.
     pub const PRIORITY: Ready = Ready(PRIORITY);
-    /// An error is pending on the resource.
+    /// An error is pending on the resource (`EPOLLERR`). Reported only to a wait whose interest
+    /// includes [`Interest::ERROR`].
     pub const ERROR: Ready = Ready(ERROR);
     /// Every state.
     pub const ALL: Ready =
         Ready(READABLE | WRITABLE | READ_CLOSED | WRITE_CLOSED | PRIORITY | ERROR);
 
-    /// Translates one epoll event mask, following the kernel's meaning of each bit: `EPOLLHUP` closes
-    /// both directions; `EPOLLRDHUP` (with `EPOLLIN`) only reading; `EPOLLERR` is an error, and also
-    /// closes writing.
+    /// Translates one epoll event mask the way mio (and so Tokio) reads it: `EPOLLIN` or `EPOLLPRI`
+    /// is readable, `EPOLLOUT` writable; `EPOLLHUP` closes both directions, `EPOLLRDHUP` (with
+    /// `EPOLLIN`) only reading; `EPOLLERR` is the error state, and closes writing when it comes
+    /// with `EPOLLOUT` or alone (a pipe's write end whose last reader has gone reports `EPOLLOUT |
+    /// EPOLLERR` while the pipe has room and a bare `EPOLLERR` once it is full).
+    ///
+    /// The closed states are what wakes a reader or writer when a descriptor fails: `ERROR` itself
+    /// reaches only waits whose interest includes [`Interest::ERROR`].
     pub(crate) fn from_epoll(events: u32) -> Ready {
         let mut r = 0;
         if events & (sys::EPOLLIN | sys::EPOLLPRI) != 0 {
@@ -53,7 +59,10 @@ impl Ready {
         {
             r |= READ_CLOSED;
         }
-        if events & sys::EPOLLHUP != 0 || events & sys::EPOLLERR != 0 {
+        if events & sys::EPOLLHUP != 0
+            || (events & sys::EPOLLOUT != 0 && events & sys::EPOLLERR != 0)
+            || events == sys::EPOLLERR
+        {
             r |= WRITE_CLOSED;
         }
         if events & sys::EPOLLERR != 0 {
@@ -162,7 +171,8 @@ impl Interest {
     pub const WRITABLE: Interest = Interest(WRITABLE);
     /// Urgent data.
     pub const PRIORITY: Interest = Interest(PRIORITY);
-    /// Errors only.
+    /// Error readiness (`EPOLLERR`), which no other interest reports. The descriptor is always
+    /// watched for errors; this only decides who hears of them.
     pub const ERROR: Interest = Interest(ERROR);
 
     /// True if readable interest is included.
@@ -193,9 +203,13 @@ impl Interest {
         (v != 0).then_some(Interest(v))
     }
 
-    /// The `Ready` bits that satisfy this interest.
+    /// The `Ready` bits that satisfy this interest: a direction's closed state satisfies that
+    /// direction (and `PRIORITY`, whose data comes on the read side, is satisfied by `READ_CLOSED`),
+    /// while `ERROR` satisfies only an interest that names it, as in Tokio. So `ready(READABLE)`
+    /// never reports `is_error()`, and a bare `EPOLLERR` on a socket does not wake its readers:
+    /// a failure that ends a direction arrives as that direction's closed state.
     pub(crate) const fn mask(self) -> usize {
-        let mut m = ERROR;
+        let mut m = 0;
         if self.0 & READABLE != 0 {
             m |= READABLE | READ_CLOSED;
         }
@@ -204,6 +218,9 @@ impl Interest {
         }
         if self.0 & PRIORITY != 0 {
             m |= PRIORITY | READ_CLOSED;
+        }
+        if self.0 & ERROR != 0 {
+            m |= ERROR;
         }
         m
     }
@@ -236,5 +253,56 @@ impl fmt::Debug for Interest {
             }
         }
         f.write_str(&parts.join(" | "))
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::super::super::sys::{EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP};
+    use super::{Interest, Ready};
+
+    #[test]
+    fn epoll_bits_map_as_mio_maps_them() {
+        // A pipe's write end with room, then full, after its last reader went.
+        assert_eq!(
+            Ready::from_epoll(EPOLLOUT | EPOLLERR),
+            Ready::WRITABLE | Ready::WRITE_CLOSED | Ready::ERROR
+        );
+        assert_eq!(
+            Ready::from_epoll(EPOLLERR),
+            Ready::WRITE_CLOSED | Ready::ERROR
+        );
+        // An error that comes with data but without room closes nothing.
+        assert_eq!(
+            Ready::from_epoll(EPOLLIN | EPOLLERR),
+            Ready::READABLE | Ready::ERROR
+        );
+        // A hang-up closes both directions; the peer's FIN only reading.
+        assert_eq!(
+            Ready::from_epoll(EPOLLHUP),
+            Ready::READ_CLOSED | Ready::WRITE_CLOSED
+        );
+        assert_eq!(
+            Ready::from_epoll(EPOLLIN | EPOLLRDHUP),
+            Ready::READABLE | Ready::READ_CLOSED
+        );
+    }
+
+    #[test]
+    fn error_satisfies_only_an_interest_that_names_it() {
+        let all = Ready::ALL;
+        let read = all.intersection(Interest::READABLE);
+        assert_eq!(read, Ready::READABLE | Ready::READ_CLOSED);
+        let write = all.intersection(Interest::WRITABLE);
+        assert_eq!(write, Ready::WRITABLE | Ready::WRITE_CLOSED);
+        let prio = all.intersection(Interest::PRIORITY);
+        assert_eq!(prio, Ready::PRIORITY | Ready::READ_CLOSED);
+        assert_eq!(all.intersection(Interest::ERROR), Ready::ERROR);
+        let both = all.intersection(Interest::READABLE | Interest::ERROR);
+        assert_eq!(both, Ready::READABLE | Ready::READ_CLOSED | Ready::ERROR);
+        assert!(Ready::ERROR.intersection(Interest::READABLE).is_empty());
+        assert!(Ready::ERROR
+            .intersection(Interest::READABLE | Interest::WRITABLE | Interest::PRIORITY)
+            .is_empty());
     }
 }

@@ -157,14 +157,16 @@ impl ScheduledIo {
 
     fn wake(&self, ready: Ready) {
         // The common case, one task per direction and no `ready()` futures: two locals, no batch.
+        // The slots wait for `READABLE` and `WRITABLE`: an error reaches them as a closed state
+        // (`Ready::from_epoll`), never as `ERROR` alone, which is for `ready(ERROR)` waiters.
         let (reader, writer, has_list) = {
             let mut w = self.waiters.lock();
-            let reader = if ready.is_readable() || ready.is_error() {
+            let reader = if ready.is_readable() {
                 w.reader.take()
             } else {
                 None
             };
-            let writer = if ready.is_writable() || ready.is_error() {
+            let writer = if ready.is_writable() {
                 w.writer.take()
             } else {
                 None
@@ -312,23 +314,66 @@ pub(crate) struct Shutdown;
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::{Interest, Ready, ScheduledIo};
+    use super::{Direction, Interest, Ready, ScheduledIo};
     use crate::util::counting_waker::Count;
     use std::sync::Arc;
     use std::task::Context;
 
-    /// Queues a `ready(READABLE)` waiter that counts its wake-ups; returns its slot and counter.
-    fn wait_readable(io: &ScheduledIo) -> (usize, Arc<Count>) {
+    /// Queues a `ready(interest)` waiter that counts its wake-ups; returns its slot and counter.
+    fn wait_for(io: &ScheduledIo, interest: Interest) -> (usize, Arc<Count>) {
         let count = Count::new();
         let waker = count.waker();
         let mut slot = None;
-        let polled = io.poll_ready_list(
-            &mut Context::from_waker(&waker),
-            Interest::READABLE,
-            &mut slot,
-        );
+        let polled = io.poll_ready_list(&mut Context::from_waker(&waker), interest, &mut slot);
         assert!(polled.is_pending());
         (slot.unwrap(), count)
+    }
+
+    /// Queues a `ready(READABLE)` waiter that counts its wake-ups; returns its slot and counter.
+    fn wait_readable(io: &ScheduledIo) -> (usize, Arc<Count>) {
+        wait_for(io, Interest::READABLE)
+    }
+
+    /// Parks a counting waker in `direction`'s slot.
+    fn wait_slot(io: &ScheduledIo, direction: Direction) -> Arc<Count> {
+        let count = Count::new();
+        let waker = count.waker();
+        let polled = io.poll_ready(&mut Context::from_waker(&waker), direction);
+        assert!(polled.is_pending());
+        count
+    }
+
+    #[test]
+    fn a_bare_error_wakes_only_error_waiters() {
+        let io = ScheduledIo::new();
+        let reader = wait_slot(&io, Direction::Read);
+        let writer = wait_slot(&io, Direction::Write);
+        let (_r, readable) = wait_for(&io, Interest::READABLE);
+        let (_w, writable) = wait_for(&io, Interest::WRITABLE | Interest::PRIORITY);
+        let (_e, error) = wait_for(&io, Interest::ERROR);
+        let (_re, read_or_error) = wait_for(&io, Interest::READABLE | Interest::ERROR);
+        io.set_readiness(1, Ready::ERROR);
+        assert_eq!((reader.get(), writer.get()), (0, 0));
+        assert_eq!((readable.get(), writable.get()), (0, 0));
+        assert_eq!((error.get(), read_or_error.get()), (1, 1));
+        assert!(io.snapshot(Interest::READABLE).ready.is_empty());
+        assert_eq!(io.snapshot(Interest::ERROR).ready, Ready::ERROR);
+    }
+
+    #[test]
+    fn an_error_that_closes_writing_wakes_the_writer_without_the_error() {
+        let io = ScheduledIo::new();
+        let reader = wait_slot(&io, Direction::Read);
+        let writer = wait_slot(&io, Direction::Write);
+        // What a full pipe's write end gets when its last reader goes (a bare `EPOLLERR`).
+        io.set_readiness(1, Ready::WRITE_CLOSED | Ready::ERROR);
+        assert_eq!((reader.get(), writer.get()), (0, 1));
+        let waker = Count::new().waker();
+        let polled = io.poll_ready(&mut Context::from_waker(&waker), Direction::Write);
+        match polled {
+            std::task::Poll::Ready(Ok(ev)) => assert_eq!(ev.ready, Ready::WRITE_CLOSED),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
