@@ -7,8 +7,11 @@
 //! - When work is queued, one sleeping worker is woken, and only if nobody is searching already (a
 //!   searcher will find the work, and will wake the next worker when it does).
 //! - At most half of the workers search at once, so stealing doesn't become a stampede.
-//! - The woken worker starts out searching. When the last searcher finds work, it wakes another worker,
-//!   so a burst of work spreads one worker at a time.
+//! - The woken worker starts out searching. When the last searcher finds work and more is still
+//!   queued (in any worker's queue or the inject queue), it wakes another worker, so a burst of work
+//!   spreads one worker at a time. Work queued while it searched was left to it (its pusher saw a
+//!   searcher and woke nobody); it reads the state word with a read-modify-write before it looks at
+//!   the queues, so it sees that work (`loom_tests/idle.rs`).
 //! - A worker going to sleep when no other worker is searching (it was the last searcher, or it was
 //!   not searching and nobody else is) re-checks every queue before it sleeps, so work queued while
 //!   everyone was about to sleep is never stranded.

@@ -363,8 +363,13 @@ impl Core {
         }
         self.is_searching = false;
         if worker.handle.shared.idle.transition_worker_from_searching() {
-            // We were the last searcher and found work: there may be more, let another look.
-            worker.handle.notify_parked();
+            // We were the last searcher and found work. Whoever queued work while we searched left
+            // it to us (it saw a searcher and woke nobody), so if any is still queued, wake another
+            // worker for it. If every queue is empty there is nothing to hand over: a sleeper woken
+            // now would only search, find nothing and park again. Tokio wakes one either way; with
+            // work trickling in from outside the runtime, those extra wake-ups preempted the thread
+            // making the work and doubled eddy's parks (bench/notes.md, `notify_one`).
+            worker.handle.notify_if_work_pending();
         }
     }
 
