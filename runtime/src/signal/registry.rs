@@ -202,13 +202,13 @@ extern "C" fn on_signal(
             // The earlier handler first, then eddy's flag, in signal-hook-registry's order.
             let previous = slot.previous.load(Ordering::Acquire);
             if !previous.is_null() {
-                // SAFETY: a non-null `previous` points at a `Previous` that `Slot::install` wrote
-                // in full before its `Release` store of the pointer (this `Acquire` load pairs with
-                // it) and that is never freed nor written again. Reading it is a plain copy: no
-                // allocation, no lock. It was made by `Previous::of` from the action `sigaction`
-                // reported for this very signal, so its address and calling convention are the ones
-                // that action was installed with, and this is eddy's handler running for `signum`
-                // with the kernel's `info` and `context`: `call`'s contract holds.
+                // A non-null `previous` points at a `Previous` that `Slot::install` wrote in full
+                // before its `Release` store of the pointer (this `Acquire` load pairs with it) and
+                // that is never freed nor written again. Reading it is a plain copy: no allocation,
+                // no lock. It was made by `Previous::of` from the action `sigaction` reported for
+                // this very signal, so its address and calling convention are that action's.
+                // SAFETY: as argued above the pointer is valid and the record matches `signum`; this
+                // is eddy's handler running for `signum` with the kernel's `info` and `context`.
                 unsafe { (*previous).call(signum, info, context) };
             }
             slot.pending.store(true, Ordering::SeqCst);
@@ -253,12 +253,12 @@ impl Slot {
             // handler finds it from its first run.
             let before = query_action(signum)?;
             self.set_previous(Previous::of(&before));
-            // SAFETY: a zeroed `sigaction` is a valid starting value; it gets a handler with the
-            // three-argument signature that SA_SIGINFO announces, and an empty mask. SA_RESTART makes
-            // interrupted system calls on other threads resume instead of failing with EINTR. The
-            // handler only reaches the table through `GLOBALS`, which exists (this slot is in it),
-            // and `previous` was stored above. `replaced` is a valid `sigaction` for the kernel to
-            // fill.
+            // A zeroed `sigaction` gets a handler with the three-argument signature that SA_SIGINFO
+            // announces, and an empty mask. SA_RESTART makes interrupted system calls on other
+            // threads resume instead of failing with EINTR. The handler only reaches the table
+            // through `GLOBALS`, which exists (this slot is in it), and `previous` was stored above.
+            // SAFETY: a zeroed `sigaction` is a valid starting value, the handler is sound to run
+            // from now on (see above), and `replaced` is a valid `sigaction` for the kernel to fill.
             let (rc, replaced) = unsafe {
                 let mut sa: libc::sigaction = std::mem::zeroed();
                 sa.sa_sigaction = on_signal_address();
